@@ -1,0 +1,42 @@
+# Pond: `make run` serves Pond with demo data; `make test` installs and passes every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# pytest-xdist workers; "auto" = one per core.
+TEST_WORKERS ?= auto
+TEST_ARGS ?=
+
+.PHONY: install install-dev run test bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Pond needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_pond
+
+test: install-dev
+	$(PY) -m pytest -n $(TEST_WORKERS) $(TEST_ARGS)
+
+bench: install-dev
+	$(PY) bench/run.py
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,107 @@
+"""Fixtures shared by every area's tests.
+
+Tests run real parts: the embedded registry is served over real HTTP by
+pytest-django's live server, and Redis-backed tests talk to a real Redis.
+A service that is missing skips its tests with a reason, except in CI
+(CI=true), where a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEST_REDIS_URL = os.environ.get("POND_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or, in CI, fail) when a service the test needs is not answering."""
+    if port_open(host, port):
+        return
+    message = f"{name} is not answering on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must have it (.ci/run starts it)")
+    pytest.skip(f"{message}; start it to run this test")
+
+
+def xdist_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+@pytest.fixture
+def upstream_url(live_server, settings) -> str:
+    """The embedded registry, served over real HTTP; Pond's client points at it."""
+    url = live_server.url + "/ml/api"
+    settings.JFROG_ML_URL = url
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis database of this xdist worker's own (1..15)."""
+    parts = urlsplit(TEST_REDIS_URL)
+    require_service("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
+    return f"{TEST_REDIS_URL.rstrip('/')}/{1 + xdist_index() % 15}"
+
+
+@pytest.fixture
+def redis_cache(redis_url, settings) -> Iterator[str]:
+    """Point Django's default cache at real Redis under a key prefix of this test's own.
+
+    Yields the prefix; every key under it is deleted afterwards, so no test leaves
+    keys behind.
+    """
+    import redis
+
+    prefix = f"pondtest:{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+    from django.core.cache import caches
+
+    caches["default"].close()
+
+
+@pytest.fixture
+def dead_port() -> int:
+    """A loopback port that nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pytest_report_header(config) -> list[str]:
+    db = settings.DATABASES["default"]
+    return [f"pond: database {db['ENGINE'].rsplit('.', 1)[-1]}, CI={IN_CI}"]

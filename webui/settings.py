@@ -1,0 +1,283 @@
+"""Pond's one settings module: every value comes from the environment.
+
+See `.env.example` for the full list. Bad values stop start-up with the variable's
+name (see `webui.env`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from webui.env import envbool, envfloat, envint, envlist, envstr, envurl
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("POND_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Under pytest-xdist each worker gets its own cache namespace and Celery queue
+# (pytest-django already gives each its own test database).
+TEST_WORKER = envstr("PYTEST_XDIST_WORKER")
+
+DEBUG = envbool("DJANGO_DEBUG", False)
+PORT = envint("PORT", 8000, minimum=1, maximum=65535)
+
+
+def _secret_key() -> str:
+    key = envstr("DJANGO_SECRET_KEY")
+    if key:
+        return key
+    # Zero-setup default: a random key kept in var/ so that every process of this
+    # checkout (web, worker, beat) agrees on it. Production sets DJANGO_SECRET_KEY.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "registry",
+    "webui.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "webui.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "webui.urls"
+WSGI_APPLICATION = "webui.wsgi.application"
+ASGI_APPLICATION = "webui.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "webui.core.context_processors.pond",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+# SQLite (the embedded default) runs in WAL mode with IMMEDIATE transactions and a
+# busy timeout so that web, worker and beat never trip "database is locked".
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        _db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("POND_DB_CONN_MAX_AGE", 60, minimum=0))
+    except Exception as exc:  # dj-database-url raises several types
+        raise ImproperlyConfigured(f"Environment variable DATABASE_URL is not a valid database URL: {exc}") from None
+    if not _db.get("ENGINE"):
+        raise ImproperlyConfigured("Environment variable DATABASE_URL names an unknown database scheme.")
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "pond.sqlite3")}
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+    # Tests that start other processes (worker, fault proxy) need a file, never :memory:.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-pond.sqlite3")}
+    _db["CONN_MAX_AGE"] = 0
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, locks, Celery ----------------------------------------------------
+REDIS_URL = envurl("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": envstr("POND_CACHE_PREFIX", "pond") + TEST_WORKER,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A Redis outage costs speed, never the site.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": envfloat("POND_REDIS_TIMEOUT", 0.5, minimum=0.01),
+                "SOCKET_TIMEOUT": envfloat("POND_REDIS_TIMEOUT", 0.5, minimum=0.01),
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "pond.cache"
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    # Embedded default: a cache every process shares, on files; Celery on kombu's
+    # filesystem transport. Nothing here needs a server.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": envstr("POND_CACHE_PREFIX", "pond") + TEST_WORKER,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+    _queue = VAR_DIR / "celery" / "queue"
+    _queue.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+    }
+POND_LOCK_DIR = VAR_DIR / "locks"
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = envint("POND_TASK_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = envint("POND_TASK_SOFT_TIME_LIMIT", 100, minimum=1)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = envstr("POND_CELERY_QUEUE", "pond") + TEST_WORKER
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- JFrog ML upstream -------------------------------------------------------
+JFROG_ML_URL_CONFIGURED = envurl("JFROG_ML_URL")
+POND_EMBEDDED_REGISTRY = envbool("POND_EMBEDDED_REGISTRY", not JFROG_ML_URL_CONFIGURED)
+JFROG_ML_URL = JFROG_ML_URL_CONFIGURED or envurl("POND_SELF_URL", f"http://127.0.0.1:{PORT}") + "/ml/api"
+JFROG_ML_TOKEN = envstr("JFROG_ML_TOKEN")
+JFROG_ML_USER = envstr("JFROG_ML_USER")
+JFROG_ML_PASSWORD = envstr("JFROG_ML_PASSWORD")
+if bool(JFROG_ML_USER) != bool(JFROG_ML_PASSWORD):
+    raise ImproperlyConfigured("Environment variables JFROG_ML_USER and JFROG_ML_PASSWORD must be set together.")
+# The embedded registry trusts one service principal: Pond itself. Its token is
+# derived from the secret key so that every process agrees without any setup.
+REGISTRY_SERVICE_TOKEN = (
+    hmac.new(SECRET_KEY.encode(), b"pond-embedded-registry-service-principal", hashlib.sha256).hexdigest()
+    if POND_EMBEDDED_REGISTRY
+    else ""
+)
+if POND_EMBEDDED_REGISTRY and not (JFROG_ML_TOKEN or JFROG_ML_USER) and not JFROG_ML_URL_CONFIGURED:
+    JFROG_ML_TOKEN = REGISTRY_SERVICE_TOKEN
+REGISTRY_SERVICE_USERNAME = "pond-service"
+REGISTRY_DEPLOY_DELAY = envfloat("REGISTRY_DEPLOY_DELAY", 3.0, minimum=0)
+
+JFROG_ML_CONNECT_TIMEOUT = envfloat("JFROG_ML_CONNECT_TIMEOUT", 2.0, minimum=0.01)
+JFROG_ML_READ_TIMEOUT = envfloat("JFROG_ML_READ_TIMEOUT", 5.0, minimum=0.01)
+JFROG_ML_RETRIES = envint("JFROG_ML_RETRIES", 2, minimum=0, maximum=10)
+JFROG_ML_BACKOFF = envfloat("JFROG_ML_BACKOFF", 0.2, minimum=0)
+JFROG_ML_BREAKER_THRESHOLD = envint("JFROG_ML_BREAKER_THRESHOLD", 5, minimum=1)
+JFROG_ML_BREAKER_RESET = envfloat("JFROG_ML_BREAKER_RESET", 30.0, minimum=0.1)
+
+POND_POLL_INTERVAL = envfloat("POND_POLL_INTERVAL", 5.0, minimum=0.5)
+POND_STATUS_PUBLIC = envbool("POND_STATUS_PUBLIC", False)
+
+# --- REST framework (the embedded registry) ----------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "JFrog ML REST API (Pond embedded registry)",
+    "DESCRIPTION": (
+        "Pond's faithful implementation of the JFrog ML REST API. Operations marked "
+        "`x-pond-extension: true` are Pond extensions that the JFrog ML spec lacks."
+    ),
+    "VERSION": "1.x",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/ml/api",
+    "SERVERS": [{"url": "/ml/api"}],
+}
+
+# --- Auth ---------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+# --- Internationalisation, static files --------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(envstr("POND_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+WHITENOISE_USE_FINDERS = envbool("POND_STATIC_FINDERS", True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": envstr("POND_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")
+    },
+}
+
+# --- Security -----------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+POND_HTTPS = envbool("POND_HTTPS", False)
+if POND_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging ------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("POND_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from webui.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="overview"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.POND_EMBEDDED_REGISTRY:
+    urlpatterns.append(path("ml/api/", include("registry.urls")))
