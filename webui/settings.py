@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "registry",
     "webui.core",
+    "webui.dashboard",
+    "webui.status",
 ]
 
 MIDDLEWARE = [

@@ -7,11 +7,12 @@ from django.urls import include, path
 from webui.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="overview"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("webui.status.urls")),
+    path("", include("webui.dashboard.urls")),
 ]
 
 if settings.POND_EMBEDDED_REGISTRY:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -27,7 +26,3 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "error"
     status = 200 if checks["database"] == "ok" else 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "checks": checks}, status=status)
-
-
-def home(request: HttpRequest):
-    return render(request, "core/home.html")
