@@ -1,0 +1,24 @@
+# Production-shaped image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    POND_VAR_DIR=/var/lib/pond POND_STATIC_ROOT=/app/staticfiles \
+    POND_STATIC_FINDERS=0 \
+    POND_STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY webui ./webui
+COPY registry ./registry
+COPY templates ./templates
+COPY static ./static
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+    && useradd --system --home /app pond \
+    && mkdir -p /var/lib/pond && chown pond /var/lib/pond \
+    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+USER pond
+EXPOSE 8000
+CMD ["gunicorn", "webui.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
