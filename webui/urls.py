@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("webui.status.urls")),
+    path("", include("webui.reviews.urls")),
     path("", include("webui.dashboard.urls")),
 ]
 
