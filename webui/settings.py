@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "webui.core",
     "webui.dashboard",
     "webui.status",
+    "webui.reviews",
 ]
 
 MIDDLEWARE = [
