@@ -1,0 +1,65 @@
+// Pond's only script (CSP: script-src 'self'). Every page works without it;
+// it adds the theme toggle, live deployment status, and auto-submit selects.
+(function () {
+  "use strict";
+
+  // --- Theme toggle, remembered in localStorage --------------------------------
+  function currentTheme() {
+    var chosen = document.documentElement.getAttribute("data-theme");
+    if (chosen) { return chosen; }
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  function labelToggle(button) {
+    var next = currentTheme() === "dark" ? "light" : "dark";
+    button.textContent = next === "dark" ? "Dark theme" : "Light theme";
+    button.setAttribute("aria-label", "Switch to the " + next + " theme");
+  }
+  var toggle = document.getElementById("theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    labelToggle(toggle);
+    toggle.addEventListener("click", function () {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      try { window.localStorage.setItem("pond-theme", next); } catch (e) { /* ignore */ }
+      labelToggle(toggle);
+    });
+  }
+
+  // --- Selects that reload the form when changed (e.g. deploy: model, then version)
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var url = new URL(select.getAttribute("data-autosubmit"), window.location.href);
+      url.searchParams.set(select.name, select.value);
+      window.location.assign(url.toString());
+    });
+  });
+
+  // --- Live deployment status, without reloading the page ---------------------------
+  var badges = document.querySelectorAll("[data-deployment-status]");
+  var statusUrl = document.body.getAttribute("data-status-url");
+  var interval = parseFloat(document.body.getAttribute("data-poll-interval") || "5") * 1000;
+  if (!badges.length || !statusUrl) { return; }
+
+  function apply(payload) {
+    var deployments = payload.deployments || {};
+    document.querySelectorAll("[data-deployment-status]").forEach(function (el) {
+      var info = deployments[el.getAttribute("data-deployment-status")];
+      if (!info) { return; }
+      if (el.textContent !== info.status) {
+        el.textContent = info.status;
+        el.className = "badge badge-" + info.css;
+      }
+    });
+    var fresh = document.querySelector("[data-live-freshness]");
+    if (fresh && payload.freshness) { fresh.textContent = payload.freshness; }
+  }
+  function poll() {
+    window.fetch(statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (payload) { if (payload) { apply(payload); } })
+      .catch(function () { /* keep the last known status; try again next tick */ })
+      .then(function () { window.setTimeout(poll, interval); });
+  }
+  window.setTimeout(poll, interval);
+})();

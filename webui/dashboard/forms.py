@@ -1,0 +1,228 @@
+"""Forms for every create and edit of the registry.
+
+They validate everything the user can get wrong before anything is sent, so an
+invalid form writes nothing. What only JFrog ML can judge (a duplicate name,
+say) comes back as `ValidationFailed`/`Conflict` and is put on the form by
+`add_upstream_errors`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from django import forms
+
+from webui.jfrogml.errors import Conflict, JFrogMLError, ValidationFailed
+
+NAME_MAX = 200
+TAG_MAX = 64
+TAGS_MAX = 30
+KEY_MAX = 128
+VALUE_MAX = 1000
+LINES_MAX = 200
+CPU_RE = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
+MEMORY_RE = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+
+
+def _no_control_chars(value: str, what: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        raise forms.ValidationError(f"{what} contains control characters.")
+    return value
+
+
+class KeyValueField(forms.CharField):
+    """`key=value`, one pair a line; each bad line is reported by its number.
+
+    With `numeric=True` (metrics) every value must be a finite number.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+
+    def __init__(self, *, numeric: bool = False, **kwargs) -> None:
+        self.numeric = numeric
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "One key=value a line" + (", values are numbers (e.g. accuracy=0.93)." if numeric else " (e.g. learning_rate=0.01)."),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: str | None) -> dict:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        pairs: dict[str, float | str] = {}
+        errors: list[str] = []
+        lines = text.splitlines()
+        if len(lines) > LINES_MAX:
+            raise forms.ValidationError(f"At most {LINES_MAX} lines, please.")
+        for number, raw in enumerate(lines, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, val = line.partition("=")
+            key, val = key.strip(), val.strip()
+            if not sep:
+                errors.append(f"Line {number}: “{_clip(line)}” is not key=value.")
+                continue
+            if not key:
+                errors.append(f"Line {number}: the key is empty.")
+                continue
+            if len(key) > KEY_MAX:
+                errors.append(f"Line {number}: the key is longer than {KEY_MAX} characters.")
+                continue
+            if key in pairs:
+                errors.append(f"Line {number}: “{_clip(key)}” is given twice.")
+                continue
+            if self.numeric:
+                try:
+                    number_value = float(val)
+                except ValueError:
+                    errors.append(f"Line {number}: “{_clip(val)}” is not a number (key “{_clip(key)}”).")
+                    continue
+                if not math.isfinite(number_value):
+                    errors.append(f"Line {number}: the value of “{_clip(key)}” must be a finite number.")
+                    continue
+                pairs[key] = number_value
+            else:
+                if len(val) > VALUE_MAX:
+                    errors.append(f"Line {number}: the value is longer than {VALUE_MAX} characters.")
+                    continue
+                pairs[key] = val
+        if errors:
+            raise forms.ValidationError(errors)
+        return pairs
+
+    def validate(self, value: dict) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_lines(mapping: dict | None) -> str:
+    """The inverse of KeyValueField, to prefill a form."""
+    return "\n".join(f"{k}={v}" for k, v in (mapping or {}).items())
+
+
+class RegistryModelForm(forms.Form):
+    """A JFrog ML model (not a Django model): create and edit."""
+
+    name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    framework = forms.CharField(required=False, max_length=100, help_text="e.g. pytorch, tensorflow, sklearn")
+    task_type = forms.CharField(required=False, max_length=100, help_text="e.g. classification, regression, nlp")
+    tags = forms.CharField(required=False, max_length=2000, help_text="Comma-separated, e.g. fraud, prod-candidate")
+
+    def clean_name(self) -> str:
+        name = _no_control_chars(self.cleaned_data["name"].strip(), "The name")
+        if not name:
+            raise forms.ValidationError("The name cannot be blank.")
+        return name
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        tags: list[str] = []
+        for tag in (t.strip() for t in raw.split(",")):
+            if not tag:
+                continue
+            if len(tag) > TAG_MAX:
+                raise forms.ValidationError(f"The tag “{_clip(tag)}” is longer than {TAG_MAX} characters.")
+            _no_control_chars(tag, "A tag")
+            if tag not in tags:
+                tags.append(tag)
+        if len(tags) > TAGS_MAX:
+            raise forms.ValidationError(f"At most {TAGS_MAX} tags.")
+        return tags
+
+
+class VersionForm(forms.Form):
+    """A new model version. There is deliberately no status: new versions are draft."""
+
+    version = forms.CharField(max_length=100, help_text="e.g. 1.4.0")
+    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    artifact_path = forms.CharField(required=False, max_length=1000, help_text="Path of the artifact in Artifactory")
+    metrics = KeyValueField(numeric=True)
+    parameters = KeyValueField()
+
+    def clean_version(self) -> str:
+        version = _no_control_chars(self.cleaned_data["version"].strip(), "The version")
+        if not version:
+            raise forms.ValidationError("The version cannot be blank.")
+        return version
+
+
+class ExperimentForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    model_id = forms.ChoiceField(label="Model", required=False)
+    parameters = KeyValueField()
+
+    def __init__(self, *args, model_choices: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model_id"].choices = [("", "— none —"), *(model_choices or [])]
+
+    def clean_name(self) -> str:
+        name = _no_control_chars(self.cleaned_data["name"].strip(), "The name")
+        if not name:
+            raise forms.ValidationError("The name cannot be blank.")
+        return name
+
+
+class DeploymentForm(forms.Form):
+    """Deploy one version of one model: the model is chosen first, then its version."""
+
+    name = forms.CharField(max_length=NAME_MAX)
+    model_id = forms.CharField(label="Model", widget=forms.HiddenInput)
+    model_version_id = forms.ChoiceField(label="Version")
+    replicas = forms.IntegerField(min_value=1, max_value=100, initial=1)
+    cpu = forms.CharField(label="CPU", required=False, max_length=16, help_text="Cores (2, 0.5) or millicores (500m)")
+    memory = forms.CharField(required=False, max_length=16, help_text="e.g. 512Mi, 2Gi")
+    gpu = forms.IntegerField(label="GPU", required=False, min_value=0, max_value=16)
+
+    def __init__(self, *args, version_choices: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model_version_id"].choices = list(version_choices or [])
+
+    def clean_name(self) -> str:
+        name = _no_control_chars(self.cleaned_data["name"].strip(), "The name")
+        if not name:
+            raise forms.ValidationError("The name cannot be blank.")
+        return name
+
+    def clean_cpu(self) -> str:
+        cpu = self.cleaned_data.get("cpu", "").strip()
+        if cpu and not CPU_RE.match(cpu):
+            raise forms.ValidationError("CPU must be a number of cores (2, 0.5) or millicores (500m).")
+        return cpu
+
+    def clean_memory(self) -> str:
+        memory = self.cleaned_data.get("memory", "").strip()
+        if memory and not MEMORY_RE.match(memory):
+            raise forms.ValidationError("Memory must be a size such as 512Mi or 2Gi.")
+        return memory
+
+
+class ConfirmForm(forms.Form):
+    """Deletes carry no data, only the CSRF token; this keeps their views uniform."""
+
+
+def add_upstream_errors(form: forms.Form, exc: JFrogMLError, *, field_map: dict[str, str] | None = None) -> None:
+    """Put JFrog ML's refusal on the form: on the field it names, else on top.
+
+    `field_map` maps upstream field names to form field names where they differ.
+    """
+    if isinstance(exc, ValidationFailed) and exc.fields:
+        for name, messages in exc.fields.items():
+            target = (field_map or {}).get(name, name)
+            text = " ".join(str(m) for m in messages) if isinstance(messages, list | tuple) else str(messages)
+            if target in form.fields:
+                form.add_error(target, f"JFrog ML: {text}")
+            else:
+                form.add_error(None, f"JFrog ML rejected {name}: {text}")
+        return
+    if isinstance(exc, Conflict):
+        form.add_error(None, f"JFrog ML refused this as a conflict: {exc.message}")
+        return
+    form.add_error(None, f"JFrog ML did not accept this: {exc.message}")
