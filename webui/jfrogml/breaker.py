@@ -1,0 +1,122 @@
+"""A circuit breaker per upstream, its state shared between processes via the cache.
+
+After `JFROG_ML_BREAKER_THRESHOLD` consecutive Unavailable-class failures the
+client stops calling JFrog ML for `JFROG_ML_BREAKER_RESET` seconds, then lets one
+trial call through (half-open): its success closes the circuit, its failure opens
+it for another window. Not-found and validation errors prove the upstream is
+alive, so they count as successes. The state lives in Django's default cache
+(Redis, or the shared file cache); a cache that is not shared between processes
+(locmem, dummy) gets a per-process state instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+
+from webui.jfrogml.errors import Unavailable
+
+_LOCAL_BACKENDS = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+
+
+class _LocalStore:
+    """Per-process stand-in for the cache, with the same add/incr semantics."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[object, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None or item[1] < time.monotonic():
+                return None
+            return item[0]
+
+    def set(self, key: str, value: object, timeout: float) -> None:
+        with self._lock:
+            self._data[key] = (value, time.monotonic() + timeout)
+
+    def add(self, key: str, value: object, timeout: float) -> bool:
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None and item[1] >= time.monotonic():
+                return False
+            self._data[key] = (value, time.monotonic() + timeout)
+            return True
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            value, expires = self._data.get(key, (0, time.monotonic() + 3600))
+            value = int(value) + 1
+            self._data[key] = (value, expires)
+            return value
+
+    def delete_many(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._data.pop(key, None)
+
+
+_local = _LocalStore()
+
+
+class Breaker:
+    def __init__(self, namespace: str) -> None:
+        self.threshold = int(settings.JFROG_ML_BREAKER_THRESHOLD)
+        self.reset = float(settings.JFROG_ML_BREAKER_RESET)
+        self._fail_key = f"{namespace}:breaker:failures"
+        self._open_key = f"{namespace}:breaker:opened"
+        self._trial_key = f"{namespace}:breaker:trial"
+        backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+        self._store = _local if backend.startswith(_LOCAL_BACKENDS) else caches["default"]
+        self._redis = backend.startswith("django_redis.")
+
+    def before_call(self) -> None:
+        """Raise Unavailable while open; in half-open, admit exactly one trial call."""
+        opened = self._store.get(self._open_key)
+        if opened is None:
+            return
+        remaining = float(opened) + self.reset - time.time()
+        if remaining > 0:
+            raise Unavailable(f"JFrog ML failed repeatedly; Pond retries it in {remaining:.0f} s (circuit open).")
+        # add() is atomic on Redis and the file cache (it fails if the key exists), so
+        # only one caller across all processes becomes the trial.
+        if not self._admit_trial():
+            raise Unavailable("JFrog ML failed repeatedly; a trial call is checking it now (circuit half-open).")
+
+    def _admit_trial(self) -> bool:
+        if self._store is _local or self._redis:
+            return bool(self._store.add(self._trial_key, time.time(), timeout=max(self.reset, 1.0)))
+        # The file cache's add() is check-then-set: serialise it with a file lock.
+        from webui.jfrogml.locks import lock
+
+        with lock(self._trial_key, timeout=1.0, blocking=True) as acquired:
+            return acquired and bool(self._store.add(self._trial_key, time.time(), timeout=max(self.reset, 1.0)))
+
+    def record_success(self) -> None:
+        if self._store.get(self._fail_key) is None and self._store.get(self._open_key) is None:
+            return
+        self._store.delete_many([self._fail_key, self._open_key, self._trial_key])
+
+    def record_failure(self) -> None:
+        ttl = max(self.reset * 20, 600.0)
+        self._store.add(self._fail_key, 0, timeout=ttl)
+        try:
+            # None when an ignored Redis error swallowed the call: the breaker then
+            # stays closed, which only costs the timeouts it would have saved.
+            failures = self._store.incr(self._fail_key) or 0
+        except ValueError:  # the key expired between add and incr
+            self._store.set(self._fail_key, 1, timeout=ttl)
+            failures = 1
+        if failures >= self.threshold:
+            self._store.set(self._open_key, time.time(), timeout=ttl)
+            self._store.delete_many([self._trial_key])
+
+    @property
+    def is_open(self) -> bool:
+        opened = self._store.get(self._open_key)
+        return opened is not None and float(opened) + self.reset > time.time()

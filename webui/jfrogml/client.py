@@ -1,0 +1,579 @@
+"""The one HTTP client for JFrog ML: every call goes through `JFrogMLClient._request()`.
+
+`_request()` builds the URL (quoting path parts), adds auth, sets connect and read
+timeouts within an overall budget, retries idempotent requests with jittered
+exponential backoff (connection errors, 429/502/503/504, `Retry-After` honoured;
+never a POST), consults the circuit breaker, maps every failure to the
+`webui.jfrogml.errors` hierarchy, counts the call by purpose and logs one line per
+HTTP request (method, path, status, duration, request id; never credentials).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from webui.jfrogml import errors
+from webui.jfrogml.breaker import Breaker
+from webui.jfrogml.resources import (
+    Deployment,
+    Experiment,
+    Model,
+    ModelPage,
+    ModelVersion,
+    parse_deployments,
+    parse_experiments,
+    parse_model_page,
+    parse_versions,
+)
+
+log = logging.getLogger("pond.jfrogml")
+
+USER_AGENT = f"Pond/0.1 (JFrog ML dashboard) python-requests/{requests.__version__}"
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+# --- call counters -----------------------------------------------------------------
+# Per-process counts of HTTP requests sent upstream, split by purpose, so that tests
+# and the benchmark can assert that a page costs a fixed number of calls.
+
+_purpose: ContextVar[str] = ContextVar("jfrogml_purpose", default="page")
+_counts: Counter[str] = Counter()
+_counts_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def call_purpose(name: str) -> Iterator[None]:
+    """Attribute the upstream calls made inside the block to `name` ("catalog", "poller")."""
+    token = _purpose.set(name)
+    try:
+        yield
+    finally:
+        _purpose.reset(token)
+
+
+def upstream_calls(purpose: str | None = None) -> int:
+    """HTTP requests sent upstream by this process (all purposes, or one)."""
+    with _counts_lock:
+        return sum(_counts.values()) if purpose is None else _counts[purpose]
+
+
+def upstream_calls_by_purpose() -> dict[str, int]:
+    with _counts_lock:
+        return dict(_counts)
+
+
+def reset_upstream_calls() -> None:
+    with _counts_lock:
+        _counts.clear()
+
+
+def _count() -> None:
+    with _counts_lock:
+        _counts[_purpose.get()] += 1
+
+
+def upstream_namespace(base_url: str | None = None) -> str:
+    """A cache namespace per upstream, so that two upstreams' data never mix."""
+    url = (base_url if base_url is not None else settings.JFROG_ML_URL).rstrip("/")
+    return "jfml:" + hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
+# --- error mapping -------------------------------------------------------------------
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _as_messages(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [m if isinstance(m, str) else json.dumps(m) for m in value]
+    if isinstance(value, str):
+        return [value]
+    return [json.dumps(value)]
+
+
+def _parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, dict[str, list[str]]]:
+    """(message, code, fields) from any error body: the registry's, DRF's or plain text."""
+    try:
+        data = json.loads(resp.content) if resp.content else None
+    except ValueError:
+        text = resp.text.strip() if resp.content else ""
+        if text and not text.lstrip().startswith("<"):
+            return text[:300], None, {}
+        return None, None, {}
+    message: str | None = None
+    code: str | None = None
+    fields: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        inner = data.get("error")
+        if isinstance(inner, dict):
+            message = inner.get("message") if isinstance(inner.get("message"), str) else None
+            code = inner.get("code") if isinstance(inner.get("code"), str) else None
+            if isinstance(inner.get("fields"), dict):
+                fields = {str(k): _as_messages(v) for k, v in inner["fields"].items()}
+        elif isinstance(inner, str):
+            message = inner
+            if isinstance(data.get("message"), str):
+                message = data["message"]
+        elif isinstance(data.get("detail"), str):
+            message = data["detail"]
+            code = data.get("code") if isinstance(data.get("code"), str) else None
+        elif isinstance(data.get("message"), str):
+            message = data["message"]
+        else:
+            # DRF's validation shape: {field: [messages]}.
+            fields = {str(k): _as_messages(v) for k, v in data.items()}
+            if "non_field_errors" in fields:
+                message = " ".join(fields["non_field_errors"])
+    elif isinstance(data, list) and data:
+        message = " ".join(_as_messages(data))
+    elif isinstance(data, str):
+        message = data
+    return (message[:500] if message else None), code, fields
+
+
+def error_from_response(resp: requests.Response) -> errors.JFrogMLError:
+    """Map a non-2xx response to the error hierarchy: the one place that does it."""
+    status = resp.status_code
+    message, code, fields = _parse_error_body(resp)
+    request_id = resp.headers.get("X-Request-ID")
+    kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    if status in (400, 413, 415, 422):
+        return errors.ValidationFailed(message, fields=fields, **kwargs)
+    if status == 401:
+        return errors.Unauthorized(message, **kwargs)
+    if status == 403:
+        return errors.Forbidden(message, **kwargs)
+    if status == 404:
+        return errors.NotFound(message, **kwargs)
+    if status in (405, 501):
+        return errors.OperationUnsupported(message, **kwargs)
+    if status == 409:
+        return errors.Conflict(message, **kwargs)
+    if status == 429:
+        retry_after = _parse_retry_after(resp.headers.get("Retry-After"))
+        return errors.RateLimited(message, retry_after=retry_after, **kwargs)
+    if status >= 500:
+        return errors.Unavailable(f"JFrog ML answered {status}" + (f": {message}" if message else "."), **kwargs)
+    if 400 <= status < 500:
+        return errors.ValidationFailed(message or f"JFrog ML refused the request ({status}).", fields=fields, **kwargs)
+    return errors.BadResponse(f"JFrog ML answered with unexpected status {status}.", **kwargs)
+
+
+# --- the client ----------------------------------------------------------------------
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _body(**fields: Any) -> dict[str, Any]:
+    """A request body of only the fields the caller gave (None means "not given")."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+class JFrogMLClient:
+    """One method per JFrog ML operation (and per registry extension)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        token: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        budget: float | None = None,
+        use_breaker: bool = True,
+    ) -> None:
+        self.base_url = (base_url if base_url is not None else settings.JFROG_ML_URL).rstrip("/")
+        self.connect_timeout = float(connect_timeout if connect_timeout is not None else settings.JFROG_ML_CONNECT_TIMEOUT)
+        self.read_timeout = float(read_timeout if read_timeout is not None else settings.JFROG_ML_READ_TIMEOUT)
+        self.retries = int(retries if retries is not None else settings.JFROG_ML_RETRIES)
+        self.backoff = float(backoff if backoff is not None else settings.JFROG_ML_BACKOFF)
+        # The whole call, retries and waits included, ends within this budget.
+        default_budget = getattr(settings, "JFROG_ML_BUDGET", None) or (self.connect_timeout + 2 * self.read_timeout)
+        self.budget = float(budget if budget is not None else default_budget)
+        self.namespace = upstream_namespace(self.base_url)
+        self.breaker = Breaker(self.namespace) if use_breaker else None
+
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        if token is None and user is None:
+            token, user, password = settings.JFROG_ML_TOKEN, settings.JFROG_ML_USER, settings.JFROG_ML_PASSWORD
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        elif user:
+            self.session.auth = (user, password or "")
+        # Retries are ours (budget-aware, POST-safe): none in the adapter.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self) -> str:  # never shows credentials
+        return f"JFrogMLClient({self.base_url!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- the choke point ---------------------------------------------------------
+
+    def _url(self, parts: tuple[str, ...]) -> str:
+        return self.base_url + "/" + "/".join(quote(str(p), safe="") for p in parts)
+
+    def _request(
+        self,
+        method: str,
+        parts: tuple[str, ...],
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send one logical call; return the parsed JSON body (None when empty)."""
+        url = self._url(parts)
+        path = "/" + "/".join(parts)
+        params = {k: v for k, v in (params or {}).items() if v is not None} or None
+        deadline = time.monotonic() + self.budget
+        if self.breaker is not None:
+            self.breaker.before_call()
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._record(errors.Unavailable("JFrog ML did not answer within Pond's time budget."))
+            request_id = uuid.uuid4().hex[:16]
+            timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+            started = time.monotonic()
+            _count()
+            resp: requests.Response | None = None
+            error: errors.JFrogMLError | None = None
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers={"X-Request-ID": request_id},
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+            except requests.Timeout as exc:
+                error = errors.Unavailable(f"JFrog ML did not answer within {timeout[1]:.1f} s.", request_id=request_id)
+                error.__cause__ = exc
+            except requests.RequestException as exc:
+                # Refused, reset, DNS, or the connection dropped mid-body.
+                error = errors.Unavailable(
+                    f"Could not reach JFrog ML ({exc.__class__.__name__}).", request_id=request_id
+                )
+                error.__cause__ = exc
+            elapsed_ms = (time.monotonic() - started) * 1000
+            log.info(
+                "%s %s %s %.1fms request_id=%s attempt=%d purpose=%s",
+                method,
+                path,
+                resp.status_code if resp is not None else type(error.__cause__).__name__,
+                elapsed_ms,
+                (resp.headers.get("X-Request-ID") if resp is not None else None) or request_id,
+                attempt,
+                _purpose.get(),
+            )
+            if resp is not None:
+                if 200 <= resp.status_code < 300:
+                    return self._record(None, self._parse(resp))
+                if method == "DELETE" and attempt > 1 and resp.status_code == 404:
+                    # An earlier attempt deleted it and its answer was lost.
+                    return self._record(None, None)
+                error = error_from_response(resp)
+            assert error is not None
+            retryable = method in IDEMPOTENT and (resp is None or resp.status_code in RETRY_STATUSES)
+            if not retryable or attempt > self.retries:
+                return self._record(error)
+            delay = self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
+            if isinstance(error, errors.RateLimited) and error.retry_after is not None:
+                delay = error.retry_after
+            elif resp is not None and resp.headers.get("Retry-After"):
+                delay = _parse_retry_after(resp.headers.get("Retry-After")) or delay
+            if time.monotonic() + delay >= deadline - 0.05:
+                # Waiting would overrun the budget: fail now rather than late.
+                return self._record(error)
+            time.sleep(delay)
+
+    def _record(self, error: errors.JFrogMLError | None, result: Any = None) -> Any:
+        """Tell the breaker how the call went, then return its result or raise its error."""
+        if self.breaker is not None:
+            if isinstance(error, errors.Unavailable):
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
+        if error is not None:
+            raise error
+        return result
+
+    @staticmethod
+    def _parse(resp: requests.Response) -> Any:
+        if resp.status_code == 204 or not resp.content.strip():
+            return None
+        try:
+            return json.loads(resp.content)
+        except ValueError as exc:
+            raise errors.BadResponse("JFrog ML sent a response that is not valid JSON.") from exc
+
+    def _extension(self, method: str, parts: tuple[str, ...], body: dict[str, Any]) -> Any:
+        """Call a registry extension; tell "no such operation" from "no such object".
+
+        A server without the extension answers 405 (route exists, method not) or 404
+        (no route). A 404 is ambiguous, so the resource itself is probed with a GET.
+        """
+        try:
+            return self._request(method, parts, body=body)
+        except errors.NotFound as exc:
+            try:
+                self._request("GET", parts)
+            except errors.NotFound:
+                raise exc from None
+            raise errors.OperationUnsupported(
+                f"This JFrog ML server does not support {method} on this resource.", status=404
+            ) from exc
+
+    @staticmethod
+    def _parse_or_none(parser, data: Any) -> Any:
+        return parser(data) if isinstance(data, dict) and data else None
+
+    # --- models ------------------------------------------------------------------
+
+    def list_models(self, *, limit: int | None = None, offset: int | None = None) -> ModelPage:
+        return parse_model_page(self._request("GET", ("v1", "models"), params={"limit": limit, "offset": offset}))
+
+    def create_model(
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        framework: str | None = None,
+        task_type: str | None = None,
+        tags: list[str] | tuple[str, ...] | None = None,
+    ) -> Model:
+        body = _body(
+            name=name,
+            description=description,
+            framework=framework,
+            task_type=task_type,
+            tags=list(tags) if tags is not None else None,
+        )
+        return Model.from_json(self._request("POST", ("v1", "models"), body=body))
+
+    def get_model(self, model_id: str) -> Model:
+        return Model.from_json(self._request("GET", ("v1", "models", model_id)))
+
+    def update_model(
+        self,
+        model_id: str,
+        *,
+        name: str,
+        description: str | None = None,
+        framework: str | None = None,
+        task_type: str | None = None,
+        tags: list[str] | tuple[str, ...] | None = None,
+    ) -> Model | None:
+        """PUT; the spec's 200 has no body, so None unless the server sends the model."""
+        body = _body(
+            name=name,
+            description=description,
+            framework=framework,
+            task_type=task_type,
+            tags=list(tags) if tags is not None else None,
+        )
+        return self._parse_or_none(Model.from_json, self._request("PUT", ("v1", "models", model_id), body=body))
+
+    def delete_model(self, model_id: str) -> None:
+        self._request("DELETE", ("v1", "models", model_id))
+
+    # --- model versions --------------------------------------------------------------
+
+    def list_model_versions(self, model_id: str) -> list[ModelVersion]:
+        return parse_versions(self._request("GET", ("v1", "models", model_id, "versions")))
+
+    def create_model_version(
+        self,
+        model_id: str,
+        *,
+        version: str,
+        description: str | None = None,
+        status: str | None = None,
+        artifact_path: str | None = None,
+        metrics: dict[str, float] | None = None,
+        parameters: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        body = _body(
+            version=version,
+            description=description,
+            status=status,
+            artifact_path=artifact_path,
+            metrics=metrics,
+            parameters=parameters,
+        )
+        return ModelVersion.from_json(self._request("POST", ("v1", "models", model_id, "versions"), body=body))
+
+    def get_model_version(self, model_id: str, version_id: str) -> ModelVersion:
+        return ModelVersion.from_json(self._request("GET", ("v1", "models", model_id, "versions", version_id)))
+
+    def delete_model_version(self, model_id: str, version_id: str) -> None:
+        self._request("DELETE", ("v1", "models", model_id, "versions", version_id))
+
+    def update_model_version(
+        self, model_id: str, version_id: str, *, status: str | None = None, description: str | None = None
+    ) -> ModelVersion | None:
+        """Registry extension: PATCH a version's status or description."""
+        data = self._extension(
+            "PATCH", ("v1", "models", model_id, "versions", version_id), _body(status=status, description=description)
+        )
+        return self._parse_or_none(ModelVersion.from_json, data)
+
+    # --- experiments -----------------------------------------------------------------
+
+    def list_experiments(self, model_id: str | None = None) -> list[Experiment]:
+        return parse_experiments(self._request("GET", ("v1", "experiments"), params={"model_id": model_id or None}))
+
+    def create_experiment(
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        model_id: str | None = None,
+        parameters: dict[str, str] | None = None,
+    ) -> Experiment:
+        body = _body(name=name, description=description, model_id=model_id or None, parameters=parameters)
+        return Experiment.from_json(self._request("POST", ("v1", "experiments"), body=body))
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return Experiment.from_json(self._request("GET", ("v1", "experiments", experiment_id)))
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._request("DELETE", ("v1", "experiments", experiment_id))
+
+    def update_experiment(
+        self,
+        experiment_id: str,
+        *,
+        status: str | None = None,
+        metrics: dict[str, float] | None = None,
+        completed_at: datetime | str | None = None,
+    ) -> Experiment | None:
+        """Registry extension: PATCH an experiment's status, metrics or completion time."""
+        body = _body(status=status, metrics=metrics, completed_at=_iso(completed_at))
+        return self._parse_or_none(Experiment.from_json, self._extension("PATCH", ("v1", "experiments", experiment_id), body))
+
+    # --- deployments -----------------------------------------------------------------
+
+    def list_deployments(self) -> list[Deployment]:
+        return parse_deployments(self._request("GET", ("v1", "deployments")))
+
+    def create_deployment(
+        self,
+        *,
+        name: str,
+        model_id: str,
+        model_version_id: str,
+        replicas: int | None = None,
+        resources: dict[str, Any] | None = None,
+    ) -> Deployment:
+        body = _body(
+            name=name,
+            model_id=model_id,
+            model_version_id=model_version_id,
+            replicas=replicas,
+            resources=_body(**resources) if resources else None,
+        )
+        return Deployment.from_json(self._request("POST", ("v1", "deployments"), body=body))
+
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        return Deployment.from_json(self._request("GET", ("v1", "deployments", deployment_id)))
+
+    def delete_deployment(self, deployment_id: str) -> None:
+        self._request("DELETE", ("v1", "deployments", deployment_id))
+
+    def update_deployment(
+        self, deployment_id: str, *, replicas: int | None = None, status: str | None = None
+    ) -> Deployment | None:
+        """Registry extension: PATCH replicas (scale) or status (stop, fail, redeploy)."""
+        data = self._extension("PATCH", ("v1", "deployments", deployment_id), _body(replicas=replicas, status=status))
+        return self._parse_or_none(Deployment.from_json, data)
+
+
+# --- one client per thread and configuration -------------------------------------------
+
+_clients = threading.local()
+
+
+def get_client() -> JFrogMLClient:
+    """The client for the current settings (read at call time: tests change them).
+
+    One per thread and configuration, so that its Session's connection pool is
+    reused without sharing a Session between threads.
+    """
+    key = (
+        settings.JFROG_ML_URL,
+        settings.JFROG_ML_TOKEN,
+        settings.JFROG_ML_USER,
+        settings.JFROG_ML_PASSWORD,
+        settings.JFROG_ML_CONNECT_TIMEOUT,
+        settings.JFROG_ML_READ_TIMEOUT,
+        settings.JFROG_ML_RETRIES,
+        settings.JFROG_ML_BACKOFF,
+        getattr(settings, "JFROG_ML_BUDGET", None),
+        settings.JFROG_ML_BREAKER_THRESHOLD,
+        settings.JFROG_ML_BREAKER_RESET,
+        repr(settings.CACHES.get("default")),
+    )
+    cached = getattr(_clients, "by_key", None)
+    if cached is None:
+        cached = _clients.by_key = {}
+    client = cached.get(key)
+    if client is None:
+        if len(cached) > 8:  # settings churn (tests): don't hoard sessions
+            for old in cached.values():
+                old.close()
+            cached.clear()
+        client = cached[key] = JFrogMLClient()
+    return client
