@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from webui.env import envbool, envfloat, envint, envlist, envstr, envurl
+from webui.env import envbool, envfloat, envint, envjson, envlist, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("POND_VAR_DIR", str(BASE_DIR / "var")))
@@ -175,7 +175,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = envstr("POND_CELERY_QUEUE", "pond") + TEST_WORKER
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- JFrog ML upstream -------------------------------------------------------
 JFROG_ML_URL_CONFIGURED = envurl("JFROG_ML_URL")
@@ -285,3 +284,62 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Status page and poller ----------------------------------------------------
+# The beat ticks every POND_POLL_FAST_INTERVAL seconds; each tick polls only when a
+# poll is due: every POND_POLL_INTERVAL seconds, or every fast interval while any
+# deployment is `deploying` or unconfirmed (see webui/status/poller.py).
+POND_POLL_FAST_INTERVAL = min(envfloat("POND_POLL_FAST_INTERVAL", 1.0, minimum=0.5), POND_POLL_INTERVAL)
+# Upstream failures back off exponentially from one interval up to this cap.
+POND_POLL_BACKOFF_MAX = envfloat("POND_POLL_BACKOFF_MAX", 60.0, minimum=0.5)
+# The status shows as "unknown" once the poller has not succeeded for this many intervals.
+POND_STATUS_STALE_INTERVALS = envint("POND_STATUS_STALE_INTERVALS", 3, minimum=1)
+# A raw status counts (confirmed: opens or closes incidents) once seen on this many
+# consecutive polls, so a single flap never becomes an incident.
+POND_STATUS_CONFIRMATIONS = envint("POND_STATUS_CONFIRMATIONS", 2, minimum=1, maximum=100)
+# Confirmed statuses that open an incident (and leaving them closes it).
+POND_STATUS_INCIDENT_STATUSES = envlist("POND_STATUS_INCIDENT_STATUSES", ["failed"])
+# Uptime figures and 90-day bars are recomputed at least this often (seconds), and at
+# once for a deployment that has a new event.
+POND_STATUS_HISTORY_TTL = envfloat("POND_STATUS_HISTORY_TTL", 60.0, minimum=0)
+POND_STATUS_HISTORY_DAYS = envint("POND_STATUS_HISTORY_DAYS", 90, minimum=1, maximum=366)
+POND_STATUS_PAGE_SIZE = envint("POND_STATUS_PAGE_SIZE", 50, minimum=1)
+POND_STATUS_REFRESH_SECONDS = envint("POND_STATUS_REFRESH_SECONDS", 10, minimum=1)
+# Slack-compatible webhooks ({"text": ...}) told about confirmed status changes.
+POND_STATUS_WEBHOOKS = envlist("POND_STATUS_WEBHOOKS", [])
+for _hook in POND_STATUS_WEBHOOKS:
+    if not _hook.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"Environment variable POND_STATUS_WEBHOOKS has {_hook!r}: expected comma-separated http(s) URLs."
+        )
+POND_STATUS_WEBHOOK_TIMEOUT = envfloat("POND_STATUS_WEBHOOK_TIMEOUT", 3.0, minimum=0.1)
+POND_STATUS_WEBHOOK_RETRIES = envint("POND_STATUS_WEBHOOK_RETRIES", 3, minimum=0, maximum=10)
+POND_CATALOG_REFRESH_INTERVAL = envfloat("POND_CATALOG_REFRESH_INTERVAL", 300.0, minimum=5)
+
+# Beat schedule, in one place. The poll tick runs at the fast interval and the task
+# skips when no poll is due; `expires` drops ticks a busy worker could not take in
+# time instead of letting them pile up.
+CELERY_BEAT_SCHEDULE = {
+    "deployment-status-poll": {
+        "task": "webui.status.tasks.deployment_status_poll",
+        "schedule": POND_POLL_FAST_INTERVAL,
+        "options": {"expires": max(POND_POLL_FAST_INTERVAL * 2, 1.0)},
+    },
+    "catalog-refresh": {
+        "task": "webui.status.tasks.catalog_refresh",
+        "schedule": POND_CATALOG_REFRESH_INTERVAL,
+        "options": {"expires": POND_CATALOG_REFRESH_INTERVAL},
+    },
+}
+
+# --- Reviews and promotions ----------------------------------------------------
+# Nobody approves their own promotion request unless this is turned off.
+POND_TWO_PERSON_RULE = envbool("POND_TWO_PERSON_RULE", True)
+# Reviewers may also promote without a request (still recorded, still gated by rules).
+POND_REVIEWER_DIRECT_PROMOTE = envbool("POND_REVIEWER_DIRECT_PROMOTE", False)
+# Promotion gates as a JSON list, e.g. [{"tag": "fraud", "kind": "metric_min",
+# "metric": "accuracy", "threshold": 0.9}]; checked at start-up (webui.reviews.apps).
+POND_PROMOTION_RULES = envjson("POND_PROMOTION_RULES", [])
+# Slack-compatible incoming-webhook URLs told about every decision (never blocking).
+POND_REVIEW_WEBHOOKS = envlist("POND_REVIEW_WEBHOOKS", [])
+POND_REVIEW_WEBHOOK_TIMEOUT = envfloat("POND_REVIEW_WEBHOOK_TIMEOUT", 2.0, minimum=0.1)

@@ -1,0 +1,342 @@
+"""The status document: computed once per poll, cached, read by every status request.
+
+`publish()` (called by the poller) reads Pond's database once and stores in the
+default cache:
+
+- DOC_KEY: the whole document as a dict (the HTML page and the feed render it);
+- JSON_KEY: /status.json's body pre-serialised twice, as fresh and as stale (every
+  status replaced by "unknown"), so the JSON view only splices a small envelope;
+- BADGES_KEY: {deployment id: (name, status, confirmed)} for the badges;
+- bar_key(id): each deployment's 90-day bar as SVG text.
+
+Freshness is decided per request (`freshness()`), from the poller's last success:
+a document is never shown as current once the poller has not succeeded for
+POND_STATUS_STALE_INTERVALS intervals. A cache miss (cold start, Redis down)
+rebuilds from the database, so the pages never depend on the cache being there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from webui.status import svg, uptime
+from webui.status.models import (
+    GONE,
+    DeploymentEvent,
+    DeploymentState,
+    Incident,
+    ObservationWindow,
+    PollerHealth,
+)
+
+DOC_KEY = "status:document:v1"
+JSON_KEY = "status:json:v1"
+BADGES_KEY = "status:badges:v1"
+HISTORY_KEY = "status:history:v1"
+INCIDENTS_SHOWN = 50
+RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "90d": timedelta(days=90)}
+
+
+def bar_key(deployment_id: str) -> str:
+    return f"status:bar:v1:{deployment_id}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def is_problem(status: str) -> bool:
+    return status in settings.POND_STATUS_INCIDENT_STATUSES
+
+
+# --- building -------------------------------------------------------------------
+
+
+def publish(*, now: datetime | None = None) -> dict[str, Any]:
+    """Compute the document from the database and cache it (and its derived parts)."""
+    now = now or timezone.now()
+    doc, bars = build(now=now)
+    fresh_body, stale_body = _json_bodies(doc)
+    badges = {d["id"]: (d["name"], d["status"], d["confirmed"]) for d in doc["deployments"]}
+    values: dict[str, Any] = {
+        DOC_KEY: doc,
+        JSON_KEY: {"fresh": fresh_body, "stale": stale_body},
+        BADGES_KEY: badges,
+    }
+    values.update({bar_key(deployment_id): text for deployment_id, text in bars.items()})
+    cache.set_many(values, timeout=None)
+    return doc
+
+
+def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document, and the bars recomputed this time (the others are still cached)."""
+    health = PollerHealth.objects.filter(pk=1).first()
+    states = list(DeploymentState.objects.exclude(status=GONE, confirmed_status=GONE))
+    history, bars = _history(states, now=now)
+    open_incidents = set(
+        Incident.objects.filter(ended_at__isnull=True).values_list("deployment_id", flat=True)
+    )
+    deployments = [_deployment(state, history.get(state.deployment_id), open_incidents) for state in states]
+    deployments.sort(key=lambda d: (not d["problem"], d["model_id"], d["name"], d["id"]))
+    incidents = [_incident(i, now) for i in Incident.objects.order_by("-started_at", "-id")[:INCIDENTS_SHOWN]]
+    counts: dict[str, int] = defaultdict(int)
+    for d in deployments:
+        counts[d["status"]] += 1
+    failing = sum(1 for d in deployments if d["problem"] and d["confirmed"])
+    unconfirmed_failing = sum(1 for d in deployments if d["problem"] and not d["confirmed"])
+    doc = {
+        "version": 1,
+        "generated_at": _iso(now),
+        "poller": {
+            "last_success_at": _iso(health.last_success_at) if health else None,
+            "last_error": health.last_error if health else "",
+            "error_since": _iso(health.error_since) if health else None,
+            "last_cycle_seconds": health.last_cycle_seconds if health else None,
+            "interval_seconds": settings.POND_POLL_INTERVAL,
+        },
+        "summary": {
+            "total": len(deployments),
+            "failing": failing,
+            "unconfirmed_failing": unconfirmed_failing,
+            "by_status": dict(sorted(counts.items())),
+            "banner": banner(deployments),
+        },
+        "deployments": deployments,
+        "incidents": incidents,
+    }
+    return doc, bars
+
+
+def banner(deployments: list[dict[str, Any]]) -> str:
+    if not deployments:
+        return "No deployments yet"
+    failing = sum(1 for d in deployments if d["problem"] and d["confirmed"])
+    unconfirmed = sum(1 for d in deployments if d["problem"] and not d["confirmed"])
+    if failing:
+        text = f"{failing} deployment{'s' if failing != 1 else ''} failing"
+    elif all(d["status"] == "active" for d in deployments):
+        return "All deployments active"
+    else:
+        others = defaultdict(int)
+        for d in deployments:
+            if d["status"] != "active" and not d["problem"]:
+                others[d["status"]] += 1
+        detail = ", ".join(f"{n} {status}" for status, n in sorted(others.items()))
+        text = "No deployments failing" + (f" ({detail})" if detail else "")
+    if unconfirmed:
+        text += f"; {unconfirmed} more unconfirmed"
+    return text
+
+
+def _deployment(state: DeploymentState, history: dict | None, open_incidents: set[str]) -> dict[str, Any]:
+    confirmed = state.streak >= settings.POND_STATUS_CONFIRMATIONS and state.status == state.confirmed_status
+    return {
+        "id": state.deployment_id,
+        "name": state.name or state.deployment_id,
+        "model_id": state.model_id,
+        "version_id": state.version_id,
+        "status": state.status,
+        "confirmed": confirmed,
+        "confirmed_status": state.confirmed_status or None,
+        "since": _iso(state.status_since),
+        "first_observed_at": _iso(state.first_observed_at),
+        "last_observed_at": _iso(state.last_observed_at),
+        "problem": is_problem(state.status),
+        "open_incident": state.deployment_id in open_incidents,
+        "uptime": (history or {}).get("uptime", {key: None for key in RANGES}),
+    }
+
+
+def _incident(incident: Incident, now: datetime) -> dict[str, Any]:
+    end = incident.ended_at or now
+    return {
+        "id": incident.pk,
+        "deployment_id": incident.deployment_id,
+        "deployment_name": incident.deployment_name or incident.deployment_id,
+        "model_id": incident.model_id,
+        "version_id": incident.version_id,
+        "status": incident.status,
+        "started_at": _iso(incident.started_at),
+        "ended_at": _iso(incident.ended_at),
+        "ongoing": incident.ended_at is None,
+        "recovered_to": incident.recovered_to or None,
+        "duration_seconds": round(max(0.0, (end - incident.started_at).total_seconds()), 1),
+    }
+
+
+def _history(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, dict], dict[str, str]]:
+    """Uptime per deployment, recomputed only where stale (new event, or older than the TTL)."""
+    cached: dict[str, dict] = cache.get(HISTORY_KEY) or {}
+    ttl = settings.POND_STATUS_HISTORY_TTL
+    stamp = now.timestamp()
+    due = [
+        s
+        for s in states
+        if (entry := cached.get(s.deployment_id)) is None
+        or entry["sequence"] != s.sequence
+        or not 0 <= stamp - entry["at"] < ttl
+    ]
+    due_ids = {s.deployment_id for s in due}
+    history = {s.deployment_id: cached[s.deployment_id] for s in states if s.deployment_id not in due_ids}
+    entries, bars = compute(due, now=now)
+    history.update(entries)
+    cache.set(HISTORY_KEY, history, timeout=None)
+    return history, bars
+
+
+def compute(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, dict], dict[str, str]]:
+    """Uptime figures and 90-day bars of `states`, from events and observation windows."""
+    if not states:
+        return {}, {}
+    days = settings.POND_STATUS_HISTORY_DAYS
+    start = now - timedelta(days=max(days, 90))
+    windows = list(
+        ObservationWindow.objects.filter(ended_at__gte=start).values_list("started_at", "ended_at")
+    )
+    events = DeploymentEvent.objects.filter(observed_at__gte=start).order_by("deployment_id", "sequence")
+    if len(states) <= 500:
+        events = events.filter(deployment_id__in=[s.deployment_id for s in states])
+    grouped: dict[str, list[DeploymentEvent]] = defaultdict(list)
+    for event in events.only("deployment_id", "sequence", "from_status", "to_status", "observed_at"):
+        grouped[event.deployment_id].append(event)
+    entries: dict[str, dict] = {}
+    bars: dict[str, str] = {}
+    for state in states:
+        seen = uptime.observed(
+            _timeline(state, grouped.get(state.deployment_id, []), start=start, now=now), windows
+        )
+        entries[state.deployment_id] = {
+            "sequence": state.sequence,
+            "at": now.timestamp(),
+            "uptime": {
+                key: _round(uptime.uptime(seen, start=now - span, end=now)) for key, span in RANGES.items()
+            },
+        }
+        bars[state.deployment_id] = svg.bar_svg(
+            uptime.daily(seen, days=days, now=now), label=state.name or state.deployment_id
+        )
+    return entries, bars
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _timeline(
+    state: DeploymentState, events: list[DeploymentEvent], *, start: datetime, now: datetime
+) -> list[uptime.Segment]:
+    """Status segments within [start, now] from the deployment's events in the range.
+
+    The status entering the range is the first in-range event's `from_status`, or,
+    with no event in the range, the current status (it has not changed since).
+    """
+    points: list[tuple[datetime, str]] = []
+    if events:
+        if events[0].from_status:
+            points.append((start, events[0].from_status))
+    else:
+        points.append((max(start, state.first_observed_at), state.status))
+    points.extend((e.observed_at, e.to_status) for e in events)
+    return uptime.timeline(points, until=now)
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusFreshness:
+    checked_at: datetime | None
+    age_seconds: float | None
+    stale: bool
+    error: str
+    error_since: datetime | None
+
+
+def freshness(doc: dict[str, Any], *, now: datetime | None = None) -> StatusFreshness:
+    now = now or timezone.now()
+    poller = doc.get("poller", {})
+    checked = parse_iso(poller.get("last_success_at"))
+    age = (now - checked).total_seconds() if checked else None
+    limit = settings.POND_STATUS_STALE_INTERVALS * settings.POND_POLL_INTERVAL
+    return StatusFreshness(
+        checked_at=checked,
+        age_seconds=max(0.0, age) if age is not None else None,
+        stale=age is None or age > limit,
+        error=poller.get("last_error") or "",
+        error_since=parse_iso(poller.get("error_since")),
+    )
+
+
+def document() -> dict[str, Any]:
+    doc = cache.get(DOC_KEY)
+    if doc is None:
+        doc = publish()
+    return doc
+
+
+def json_bodies() -> dict[str, str]:
+    bodies = cache.get(JSON_KEY)
+    if bodies is None:
+        publish()
+        bodies = cache.get(JSON_KEY)
+        if bodies is None:  # the cache is down: serve from a fresh build
+            doc, _ = build(now=timezone.now())
+            fresh, stale = _json_bodies(doc)
+            bodies = {"fresh": fresh, "stale": stale}
+    return bodies
+
+
+def badges() -> dict[str, tuple[str, str, bool]]:
+    value = cache.get(BADGES_KEY)
+    if value is None:
+        doc = document()
+        value = {d["id"]: (d["name"], d["status"], d["confirmed"]) for d in doc["deployments"]}
+    return value
+
+
+def bar(deployment_id: str) -> str | None:
+    text = cache.get(bar_key(deployment_id))
+    if text is None:
+        # A cold cache: compute this one bar (not all of them) and keep it.
+        state = DeploymentState.objects.filter(deployment_id=deployment_id).first()
+        if state is None:
+            return None
+        _, bars = compute([state], now=timezone.now())
+        text = bars[deployment_id]
+        cache.set(bar_key(deployment_id), text, timeout=settings.POND_STATUS_HISTORY_TTL or None)
+    return text
+
+
+def _json_bodies(doc: dict[str, Any]) -> tuple[str, str]:
+    body = {
+        "summary": doc["summary"],
+        "deployments": [_public(d) for d in doc["deployments"]],
+        "incidents": doc["incidents"],
+    }
+    stale = {
+        "summary": {**doc["summary"], "banner": "Status unknown: the poller is not reaching JFrog ML"},
+        "deployments": [
+            {**_public(d), "status": "unknown", "confirmed": False, "last_known_status": d["status"]}
+            for d in doc["deployments"]
+        ],
+        "incidents": doc["incidents"],
+    }
+    return json.dumps(body, separators=(",", ":")), json.dumps(stale, separators=(",", ":"))
+
+
+def _public(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k != "problem"}

@@ -1,0 +1,348 @@
+"""The deployment poller: observe upstream deployment statuses, record what changed.
+
+One poll = one `services.deployments_refresh()` (which also refreshes the cached
+deployment list that pages read), then one short transaction per deployment that
+writes its event (if its status changed) together with its "last known" row, then
+the poller's health row, then the published status document (webui.status.document).
+
+Why it is safe under real conditions:
+- `poll()` holds `locks.lock(POLL_LOCK)`: two beats or workers never poll at once;
+  the loser returns at once (`reason="locked"`).
+- An event's sequence number is taken from the deployment's row in the same
+  transaction that writes the event, and (deployment_id, sequence) is unique: a
+  poll killed between two deployments has committed exactly the ones it finished,
+  and the next poll (or a retried task) sees the others' changes still pending,
+  so nothing is lost and nothing is written twice.
+- An upstream failure is recorded on the health row ("could not reach JFrog ML
+  since ...") and backs off; it never touches deployment rows, so an outage can
+  not produce a false incident.
+
+Scheduling: the beat ticks every POND_POLL_FAST_INTERVAL; a tick polls only when
+due (`_due`): POND_POLL_INTERVAL after the previous poll, the fast interval while
+anything is `deploying` or unconfirmed, and with exponential backoff after failures.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webui.status.models import (
+    GONE,
+    DeploymentEvent,
+    DeploymentState,
+    Incident,
+    ObservationWindow,
+    PollerHealth,
+)
+
+log = logging.getLogger("pond.status.poller")
+
+POLL_LOCK = "status:deployment-poll"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One deployment as one poll saw it (primitive fields only)."""
+
+    deployment_id: str
+    status: str
+    name: str = ""
+    model_id: str = ""
+    version_id: str = ""
+
+    @classmethod
+    def from_deployment(cls, deployment: Any) -> Observation:
+        return cls(
+            deployment_id=str(deployment.id),
+            status=str(deployment.status or "unknown"),
+            name=str(getattr(deployment, "name", "") or ""),
+            model_id=str(getattr(deployment, "model_id", "") or ""),
+            version_id=str(getattr(deployment, "model_version_id", "") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ConfirmedChange:
+    deployment_id: str
+    name: str
+    model_id: str
+    version_id: str
+    from_status: str  # "" for a deployment's first confirmed status
+    to_status: str
+    since: datetime
+
+
+@dataclass
+class PollOutcome:
+    polled: bool
+    reason: str  # "ok", "locked", "not due", "upstream error"
+    deployments: int = 0
+    events: int = 0
+    error: str = ""
+    retry_after: float | None = None
+    confirmed: list[ConfirmedChange] = field(default_factory=list)
+
+
+def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
+    """Poll once if due (always, with `force`) and nobody else is polling."""
+    from webui.jfrogml import errors, locks, services
+
+    lock_timeout = float(getattr(settings, "CELERY_TASK_TIME_LIMIT", 120))
+    with locks.lock(POLL_LOCK, timeout=lock_timeout, blocking=False) as acquired:
+        if not acquired:
+            return PollOutcome(polled=False, reason="locked")
+        now = now or timezone.now()
+        health = _health()
+        if not force and not _due(health, now):
+            return PollOutcome(polled=False, reason="not due")
+        PollerHealth.objects.filter(pk=health.pk).update(last_started_at=now)
+        started = time.monotonic()
+        try:
+            deployments = services.deployments_refresh()
+        except errors.JFrogMLError as exc:
+            retry_after = getattr(exc, "retry_after", None)
+            record_failure(error=_describe(exc), now=now, retry_after=retry_after)
+            _publish()
+            log.warning("deployment poll failed: %s", _describe(exc))
+            return PollOutcome(
+                polled=False, reason="upstream error", error=_describe(exc), retry_after=retry_after
+            )
+        observations = [Observation.from_deployment(d) for d in deployments]
+        events, confirmed = record_observations(observations, now=now)
+        record_success(now=now, cycle_seconds=time.monotonic() - started)
+        _publish()
+        return PollOutcome(
+            polled=True, reason="ok", deployments=len(observations), events=events, confirmed=confirmed
+        )
+
+
+def _describe(exc: Exception) -> str:
+    message = getattr(exc, "message", "") or str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {message}"
+
+
+def _publish() -> None:
+    # Imported here: document imports this module's models only, but keeping the
+    # publishing step late-bound lets record_* be used without the page machinery.
+    from webui.status.document import publish
+
+    publish()
+
+
+def _health() -> PollerHealth:
+    health, _ = PollerHealth.objects.get_or_create(pk=1)
+    return health
+
+
+def poll_interval(*, busy: bool) -> float:
+    return settings.POND_POLL_FAST_INTERVAL if busy else settings.POND_POLL_INTERVAL
+
+
+def _busy() -> bool:
+    """Anything still settling: a deployment deploying, or a status not yet confirmed."""
+    return (
+        DeploymentState.objects.exclude(status=GONE, confirmed_status=GONE)
+        .filter(status="deploying")
+        .exists()
+        or DeploymentState.objects.exclude(status=GONE, confirmed_status=GONE)
+        .filter(streak__lt=settings.POND_STATUS_CONFIRMATIONS)
+        .exists()
+    )
+
+
+def _due(health: PollerHealth, now: datetime) -> bool:
+    if health.consecutive_failures and health.next_attempt_at:
+        return now >= health.next_attempt_at
+    if health.last_started_at is None:
+        return True
+    interval = poll_interval(busy=_busy())
+    # Half a beat tick of slack: a tick that arrives a hair early still polls,
+    # otherwise a 1 s interval on a 1 s beat would poll every 2 s.
+    slack = settings.POND_POLL_FAST_INTERVAL / 2
+    return (now - health.last_started_at).total_seconds() >= interval - slack
+
+
+def backoff_seconds(failures: int, *, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter from one poll interval, capped; Retry-After wins if longer."""
+    base = settings.POND_POLL_INTERVAL * (2 ** max(0, failures - 1))
+    delay = min(settings.POND_POLL_BACKOFF_MAX, base) * random.uniform(0.8, 1.0)
+    if retry_after:
+        delay = max(delay, min(float(retry_after), settings.POND_POLL_BACKOFF_MAX))
+    return delay
+
+
+def record_failure(*, error: str, now: datetime, retry_after: float | None = None) -> PollerHealth:
+    with transaction.atomic():
+        health = PollerHealth.objects.select_for_update().get_or_create(pk=1)[0]
+        health.consecutive_failures += 1
+        health.last_error = error[:2000]
+        if health.error_since is None:
+            health.error_since = now
+        health.next_attempt_at = now + timedelta(
+            seconds=backoff_seconds(health.consecutive_failures, retry_after=retry_after)
+        )
+        health.save()
+    return health
+
+
+def record_success(*, now: datetime, cycle_seconds: float) -> PollerHealth:
+    """Mark a good poll and extend (or open) the observation window it falls in."""
+    stale_after = timedelta(seconds=settings.POND_STATUS_STALE_INTERVALS * settings.POND_POLL_INTERVAL)
+    with transaction.atomic():
+        health = PollerHealth.objects.select_for_update().get_or_create(pk=1)[0]
+        health.last_success_at = now
+        health.last_error = ""
+        health.error_since = None
+        health.consecutive_failures = 0
+        health.next_attempt_at = None
+        health.last_cycle_seconds = cycle_seconds
+        health.save()
+        window = ObservationWindow.objects.select_for_update().order_by("-ended_at").first()
+        if window is not None and window.ended_at <= now and now - window.ended_at <= stale_after:
+            window.ended_at = now
+            window.save(update_fields=["ended_at"])
+        elif window is None or window.ended_at < now:
+            ObservationWindow.objects.create(started_at=now, ended_at=now)
+    return health
+
+
+def record_observations(
+    observations: Iterable[Observation], *, now: datetime
+) -> tuple[int, list[ConfirmedChange]]:
+    """Apply one poll's view of every deployment; returns (events written, confirmed changes).
+
+    Deployments the poll did not list are observed as GONE. Each deployment is its
+    own transaction, so a poll killed half-way has lost nothing it committed.
+    """
+    seen: dict[str, Observation] = {}
+    for observation in observations:
+        seen[observation.deployment_id] = observation
+    events = 0
+    confirmed: list[ConfirmedChange] = []
+    for observation in seen.values():
+        wrote, change = observe(observation, now=now)
+        events += wrote
+        if change:
+            confirmed.append(change)
+    # Known deployments missing from the list: gone (until the goneness is confirmed).
+    # Filtered here rather than with a NOT IN of every listed id: at thousands of
+    # deployments that would exceed SQLite's bound-parameter limit.
+    missing = [
+        deployment_id
+        for deployment_id in DeploymentState.objects.exclude(status=GONE, confirmed_status=GONE)
+        .values_list("deployment_id", flat=True)
+        .iterator()
+        if deployment_id not in seen
+    ]
+    for deployment_id in missing:
+        wrote, change = observe(Observation(deployment_id=deployment_id, status=GONE), now=now)
+        events += wrote
+        if change:
+            confirmed.append(change)
+    return events, confirmed
+
+
+def observe(observation: Observation, *, now: datetime) -> tuple[int, ConfirmedChange | None]:
+    """Record one deployment's observed status; returns (events written, confirmed change)."""
+    wrote = 0
+    with transaction.atomic():
+        state = (
+            DeploymentState.objects.select_for_update()
+            .filter(deployment_id=observation.deployment_id)
+            .first()
+        )
+        if state is None:
+            if observation.status == GONE:
+                return 0, None
+            state = DeploymentState(
+                deployment_id=observation.deployment_id,
+                status=observation.status,
+                status_since=now,
+                streak=1,
+                sequence=0,
+                first_observed_at=now,
+                last_observed_at=now,
+            )
+            wrote = _event(state, from_status="", observation=observation, now=now)
+        elif state.status != observation.status:
+            from_status = state.status
+            wrote = _event(state, from_status=from_status, observation=observation, now=now)
+            state.status = observation.status
+            state.status_since = now
+            state.streak = 1
+        else:
+            state.streak += 1
+        if observation.status != GONE:
+            state.name = observation.name or state.name
+            state.model_id = observation.model_id or state.model_id
+            state.version_id = observation.version_id or state.version_id
+            state.last_observed_at = now
+        change = None
+        if (
+            state.streak >= settings.POND_STATUS_CONFIRMATIONS
+            and state.status != state.confirmed_status
+        ):
+            change = _confirm(state)
+        state.save()
+    return wrote, change
+
+
+def _event(state: DeploymentState, *, from_status: str, observation: Observation, now: datetime) -> int:
+    sequence = state.sequence + 1
+    _, created = DeploymentEvent.objects.get_or_create(
+        deployment_id=state.deployment_id,
+        sequence=sequence,
+        defaults={
+            "model_id": observation.model_id or state.model_id,
+            "version_id": observation.version_id or state.version_id,
+            "from_status": from_status,
+            "to_status": observation.status,
+            "observed_at": now,
+        },
+    )
+    state.sequence = sequence
+    return int(created)
+
+
+def _confirm(state: DeploymentState) -> ConfirmedChange:
+    """The raw status has held long enough: it becomes the confirmed one."""
+    old, new = state.confirmed_status, state.status
+    state.confirmed_status = new
+    state.confirmed_since = state.status_since
+    incident_statuses = set(settings.POND_STATUS_INCIDENT_STATUSES)
+    if new in incident_statuses and old not in incident_statuses:
+        Incident.objects.get_or_create(
+            deployment_id=state.deployment_id,
+            opened_by_sequence=state.sequence,
+            defaults={
+                "deployment_name": state.name,
+                "model_id": state.model_id,
+                "version_id": state.version_id,
+                "status": new,
+                # Dated from the first poll that saw it, not from its confirmation.
+                "started_at": state.status_since,
+            },
+        )
+    elif old in incident_statuses and new not in incident_statuses:
+        Incident.objects.filter(deployment_id=state.deployment_id, ended_at__isnull=True).update(
+            ended_at=state.status_since, recovered_to=new
+        )
+    return ConfirmedChange(
+        deployment_id=state.deployment_id,
+        name=state.name,
+        model_id=state.model_id,
+        version_id=state.version_id,
+        from_status=old,
+        to_status=new,
+        since=state.status_since,
+    )
