@@ -1,0 +1,165 @@
+"""Read-through cache for upstream data: TTL per resource, single-flight, stale-if-error.
+
+Entries live in Django's default cache (django-redis, or the file cache shared by
+every process), namespaced by a hash of the upstream URL so two upstreams never
+mix. Each entry keeps its value and when it was fetched, and lives much longer
+(`JFROG_ML_STALE_KEEP`) than its TTL, so that when JFrog ML fails the last good
+value is served with its age and `stale=True`. A failure never overwrites it.
+
+Single-flight: on a miss, the filler holds `locks.lock("fill:<key>")`; concurrent
+missers wait on the same lock and re-read, so a burst makes one upstream call.
+If the filler failed while they waited, they take its outcome instead of
+repeating the call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+
+from webui.jfrogml.client import get_client, upstream_namespace
+from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
+from webui.jfrogml.freshness import Freshness
+from webui.jfrogml.locks import lock
+
+log = logging.getLogger("pond.jfrogml.cache")
+
+T = TypeVar("T")
+
+# TTLs in seconds, each overridable by a setting JFROG_ML_TTL_<NAME>. Deployment
+# status is short-lived (the poller refreshes it every few seconds); details change
+# rarely and are invalidated by every write through Pond anyway.
+DEFAULT_TTLS = {
+    "deployments": 10.0,
+    "deployment": 5.0,
+    "model": 60.0,
+    "versions": 30.0,
+    "experiments": 30.0,
+    "experiment": 60.0,
+}
+
+
+def ttl(resource: str) -> float:
+    return float(getattr(settings, f"JFROG_ML_TTL_{resource.upper()}", DEFAULT_TTLS[resource]))
+
+
+def stale_keep() -> float:
+    return float(getattr(settings, "JFROG_ML_STALE_KEEP", 7 * 24 * 3600))
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    value: T
+    freshness: Freshness
+
+
+def full_key(key: str) -> str:
+    return f"{upstream_namespace()}:{key}"
+
+
+def _cache():
+    return caches["default"]
+
+
+def _get(key: str) -> dict | None:
+    try:
+        entry = _cache().get(key)
+    except Exception:  # a corrupt file-cache entry or a backend error: treat as a miss
+        log.warning("cache read failed for %s", key, exc_info=True)
+        return None
+    return entry if isinstance(entry, dict) and "t" in entry and "v" in entry else None
+
+
+def _set(key: str, value: Any, fetched: float | None = None) -> None:
+    try:
+        _cache().set(key, {"v": value, "t": fetched or time.time()}, timeout=stale_keep())
+    except Exception:
+        log.warning("cache write failed for %s", key, exc_info=True)
+
+
+def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) -> Cached:
+    return Cached(entry["v"], Freshness.from_timestamp(entry["t"] or None, stale=stale, error=error))
+
+
+def read_through(key: str, fetch: Callable[[], T], *, ttl_seconds: float) -> Cached[T]:
+    """The cached value of `key` if younger than `ttl_seconds`, else fetch() it.
+
+    Raises what fetch() raises, except that Unavailable/BadResponse become the last
+    good value marked stale when there is one.
+    """
+    k = full_key(key)
+    entry = _get(k)
+    if entry is not None and time.time() - entry["t"] < ttl_seconds:
+        return _as_cached(entry)
+    waited_since = time.time()
+    wait = get_client().budget + 1.0
+    with lock(f"fill:{k}", timeout=wait, blocking=True) as acquired:
+        latest = _get(k) or entry
+        if latest is not None and time.time() - latest["t"] < ttl_seconds:
+            return _as_cached(latest)
+        failure = _get(k + ":err")
+        if failure is not None and failure["t"] >= waited_since:
+            # The filler we waited for just failed: take its outcome, don't repeat it.
+            if latest is not None:
+                return _as_cached(latest, stale=True, error=failure["v"])
+            raise Unavailable(failure["v"])
+        if not acquired:
+            log.warning("gave up waiting for another process to fill %s", key)
+        try:
+            value = fetch()
+        except FALLBACK_ERRORS as exc:
+            _set(k + ":err", exc.message)
+            if latest is not None:
+                log.info("serving stale %s (%s)", key, exc.message)
+                return _as_cached(latest, stale=True, error=exc.message)
+            raise
+        except NotFound:
+            if latest is not None:
+                _delete([k])
+            raise
+        _set(k, value)
+        return Cached(value, Freshness.live())
+
+
+def peek(key: str) -> Cached | None:
+    """The cached value whatever its age (marked stale when expired), without fetching."""
+    entry = _get(full_key(key))
+    return _as_cached(entry) if entry is not None else None
+
+
+def store(key: str, value: Any) -> None:
+    """Write a freshly fetched value (the poller's deployment list, for one)."""
+    _set(full_key(key), value)
+
+
+def _delete(keys: list[str]) -> None:
+    try:
+        _cache().delete_many(keys)
+    except Exception:
+        log.warning("cache delete failed", exc_info=True)
+
+
+def expire(*keys: str) -> None:
+    """Make entries due for refetch after a write, but keep them as stale fallbacks."""
+    full = [full_key(k) for k in keys]
+    try:
+        entries = _cache().get_many(full)
+    except Exception:
+        entries = {}
+    for k, entry in entries.items():
+        if isinstance(entry, dict) and "v" in entry:
+            try:
+                _cache().set(k, {"v": entry["v"], "t": 0.0}, timeout=stale_keep())
+            except Exception:
+                log.warning("cache expire failed for %s", k, exc_info=True)
+
+
+def forget(*keys: str) -> None:
+    """Drop entries entirely (the object no longer exists upstream)."""
+    _delete([full_key(k) for k in keys])

@@ -1,0 +1,351 @@
+"""A catalog of every model and its versions, so that search, filters, sorts and
+pages work across all models although the upstream lists models only page by page,
+cannot search, and lists versions only per model.
+
+Storage: one cache entry holding compact tuples (`_ROW` below; about 40 bytes a
+version pickled), plus a tiny "stamp" entry. Each process keeps the last catalog it
+loaded in memory together with indexes for search, and reloads only when the stamp
+changes, so a page costs one small cache read, not a multi-megabyte one.
+
+Building: `catalog_refresh()` pages through the models (`limit`/`offset`) and asks
+for the versions of each model whose signature (updated_at, versions_count,
+latest_version) changed since the last catalog, all of them when the last full pass
+is older than `JFROG_ML_CATALOG_FULL_REFRESH` seconds. Its upstream calls are
+counted under the purpose "catalog". Writes through Pond patch the entry of the
+model they touched (`upsert_model`, `remove_model`).
+
+First view without a catalog: the page builds it synchronously once (single-flight
+on a lock). When the upstream holds more than `JFROG_ML_CATALOG_SYNC_MAX` models,
+that first build skips the per-model version calls (the catalog is then marked
+`complete=False` and the "has a version in status" filter reports it) and the next
+`catalog_refresh()` (Celery) fills them in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+
+from webui.jfrogml.client import call_purpose, get_client, upstream_namespace
+from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
+from webui.jfrogml.locks import lock
+from webui.jfrogml.resources import Model, ModelVersion
+
+log = logging.getLogger("pond.jfrogml.catalog")
+
+# A model row: (id, name, description, framework, task_type, tags, latest_version,
+# versions_count, created_ts, updated_ts, created_by, versions); versions is a tuple
+# of (id, version, status, created_ts), or None when not fetched yet.
+ID, NAME, DESCRIPTION, FRAMEWORK, TASK_TYPE, TAGS, LATEST, COUNT, CREATED, UPDATED, CREATED_BY, VERSIONS = range(12)
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+
+def model_row(model: Model, versions: list[ModelVersion] | tuple | None) -> tuple:
+    if versions is not None and not (isinstance(versions, tuple) and (not versions or isinstance(versions[0], tuple))):
+        versions = tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in versions)
+    return (
+        model.id,
+        model.name,
+        model.description,
+        model.framework,
+        model.task_type,
+        tuple(model.tags),
+        model.latest_version,
+        model.versions_count,
+        _ts(model.created_at),
+        _ts(model.updated_at),
+        model.created_by,
+        versions,
+    )
+
+
+def row_model(row: tuple) -> Model:
+    return Model(
+        id=row[ID],
+        name=row[NAME],
+        description=row[DESCRIPTION],
+        framework=row[FRAMEWORK],
+        task_type=row[TASK_TYPE],
+        tags=row[TAGS],
+        latest_version=row[LATEST],
+        versions_count=row[COUNT],
+        created_at=_dt(row[CREATED]),
+        updated_at=_dt(row[UPDATED]),
+        created_by=row[CREATED_BY],
+    )
+
+
+def _signature(row: tuple) -> tuple:
+    return (row[UPDATED], row[COUNT], row[LATEST])
+
+
+@dataclass
+class Catalog:
+    rows: list[tuple]
+    built_at: float
+    complete: bool
+    full_at: float
+    stamp: str = ""
+    by_id: dict[str, tuple] = field(default_factory=dict)
+    haystack: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_id = {row[ID]: row for row in self.rows}
+        # One lower-cased string per model: a substring test over 10,000 of them
+        # takes about a millisecond.
+        self.haystack = [
+            "\x00".join([row[NAME] or "", row[DESCRIPTION] or "", *row[TAGS]]).lower() for row in self.rows
+        ]
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, time.time() - self.built_at)
+
+    @property
+    def built_at_datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.built_at, UTC)
+
+    def version_status_counts(self) -> Counter:
+        counts: Counter = Counter()
+        for row in self.rows:
+            for version in row[VERSIONS] or ():
+                counts[version[2]] += 1
+        return counts
+
+    def versions_in_status(self, status: str) -> list[tuple[tuple, tuple]]:
+        """(model row, version tuple) for every version in `status`, newest first."""
+        found = [(row, v) for row in self.rows for v in (row[VERSIONS] or ()) if v[2] == status]
+        found.sort(key=lambda pair: pair[1][3] or 0.0, reverse=True)
+        return found
+
+    def to_payload(self) -> dict:
+        return {"rows": self.rows, "built_at": self.built_at, "complete": self.complete, "full_at": self.full_at}
+
+
+# --- storage -------------------------------------------------------------------------
+
+_memo: dict[str, Catalog] = {}
+
+
+def _keys() -> tuple[str, str]:
+    ns = upstream_namespace()
+    return f"{ns}:catalog:data", f"{ns}:catalog:stamp"
+
+
+def _save(catalog: Catalog) -> Catalog:
+    data_key, stamp_key = _keys()
+    catalog.stamp = uuid.uuid4().hex
+    keep = _setting("JFROG_ML_STALE_KEEP", 7 * 24 * 3600)
+    cache = caches["default"]
+    try:
+        cache.set(data_key, {**catalog.to_payload(), "stamp": catalog.stamp}, timeout=keep)
+        cache.set(stamp_key, catalog.stamp, timeout=keep)
+    except Exception:
+        log.warning("could not store the catalog", exc_info=True)
+    _memo[upstream_namespace()] = catalog
+    return catalog
+
+
+def load() -> Catalog | None:
+    """The stored catalog (from this process' memory while its stamp is current)."""
+    data_key, stamp_key = _keys()
+    ns = upstream_namespace()
+    cache = caches["default"]
+    try:
+        stamp = cache.get(stamp_key)
+    except Exception:
+        stamp = None
+    memo = _memo.get(ns)
+    if memo is not None and memo.stamp == stamp:
+        return memo
+    try:
+        payload = cache.get(data_key)
+    except Exception:
+        payload = None
+    if not isinstance(payload, dict) or "rows" not in payload:
+        # The cache is down or lost it: this process' recent copy beats a rebuild per page.
+        if memo is not None and stamp is None and memo.age_seconds < _setting("JFROG_ML_CATALOG_MEMO_MAX_AGE", 60):
+            return memo
+        return None
+    catalog = Catalog(
+        rows=payload["rows"],
+        built_at=payload["built_at"],
+        complete=payload["complete"],
+        full_at=payload.get("full_at", payload["built_at"]),
+        stamp=payload.get("stamp", ""),
+    )
+    _memo[ns] = catalog
+    return catalog
+
+
+# --- building --------------------------------------------------------------------------
+
+
+def _fetch_all_models() -> list[Model]:
+    client = get_client()
+    page_size = int(_setting("JFROG_ML_CATALOG_PAGE_SIZE", 500))
+    models: list[Model] = []
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        page = client.list_models(limit=page_size, offset=offset)
+        for model in page.models:
+            if model.id and model.id not in seen:
+                seen.add(model.id)
+                models.append(model)
+        offset += len(page.models)
+        if not page.models:
+            break
+        if page.total_count is not None and offset >= page.total_count:
+            break
+        if page.total_count is None and len(page.models) < page_size:
+            break
+    return models
+
+
+def _fetch_versions(model_ids: list[str]) -> dict[str, list[ModelVersion] | None]:
+    """Versions of each model, a few at a time; None for a model whose call failed."""
+    if not model_ids:
+        return {}
+    client_settings_thread = int(_setting("JFROG_ML_CATALOG_THREADS", 4))
+
+    def one(model_id: str) -> list[ModelVersion] | None:
+        try:
+            return get_client().list_model_versions(model_id)
+        except NotFound:
+            return []
+        except FALLBACK_ERRORS as exc:
+            log.warning("catalog: versions of %s unavailable: %s", model_id, exc.message)
+            return None
+
+    with ThreadPoolExecutor(max_workers=client_settings_thread) as pool:
+        # Each call runs in a copy of this context so that it is counted as "catalog".
+        futures = {mid: pool.submit(copy_context().run, one, mid) for mid in model_ids}
+        return {mid: fut.result() for mid, fut in futures.items()}
+
+
+def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> Catalog:
+    """Rebuild the catalog from upstream (the Celery task calls this).
+
+    Raises Unavailable/BadResponse if the model list cannot be read; the previous
+    catalog then stays in place.
+    """
+    with call_purpose("catalog"):
+        previous = load()
+        started = time.time()
+        models = _fetch_all_models()
+        full = force_full or previous is None or not previous.complete or (
+            started - previous.full_at > _setting("JFROG_ML_CATALOG_FULL_REFRESH", 3600)
+        )
+        old = previous.by_id if previous is not None else {}
+        rows = [model_row(m, None) for m in models]
+        need: list[str] = []
+        if with_versions:
+            for row in rows:
+                before = old.get(row[ID])
+                if full or before is None or before[VERSIONS] is None or _signature(before) != _signature(row):
+                    need.append(row[ID])
+        fetched = _fetch_versions(need) if need else {}
+        complete = True
+        final: list[tuple] = []
+        for row in rows:
+            versions = fetched.get(row[ID]) if row[ID] in fetched else None
+            if versions is None:
+                before = old.get(row[ID])
+                versions = before[VERSIONS] if before is not None else None
+            else:
+                versions = tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in versions)
+            if versions is None:
+                complete = False
+            final.append(row[:VERSIONS] + (versions,))
+        del models
+        catalog = Catalog(
+            rows=final,
+            built_at=started,
+            complete=complete,
+            full_at=started if (full and complete) else (previous.full_at if previous else started),
+        )
+        log.info(
+            "catalog refreshed: %d models, %d version lists fetched, complete=%s, %.1fs",
+            len(final), len(need), complete, time.time() - started,
+        )
+        return _save(catalog)
+
+
+def get_catalog() -> Catalog:
+    """The catalog, building it synchronously on first use (single-flight)."""
+    catalog = load()
+    if catalog is not None:
+        return catalog
+    ns = upstream_namespace()
+    with lock(f"catalog-build:{ns}", timeout=_setting("JFROG_ML_CATALOG_BUILD_TIMEOUT", 60), blocking=True):
+        catalog = load()
+        if catalog is not None:
+            return catalog
+        sync_max = int(_setting("JFROG_ML_CATALOG_SYNC_MAX", 500))
+        with call_purpose("catalog"):
+            first = get_client().list_models(limit=1)
+        small = first.total_count is not None and first.total_count <= sync_max
+        return catalog_refresh(with_versions=small)
+
+
+# --- patches after writes through Pond -------------------------------------------------
+
+
+def _patch(change) -> None:
+    ns = upstream_namespace()
+    with lock(f"catalog-write:{ns}", timeout=10, blocking=True):
+        current = load()
+        if current is None:
+            return  # nothing to patch: the first view builds it with the change included
+        rows = change(list(current.rows))
+        _save(Catalog(rows=rows, built_at=current.built_at, complete=current.complete, full_at=current.full_at))
+
+
+def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
+    """Put the model (and its versions, if known) into the catalog after a write."""
+    new_versions = list(versions) if versions is not None else None
+
+    def change(rows: list[tuple]) -> list[tuple]:
+        for i, row in enumerate(rows):
+            if row[ID] == model.id:
+                kept = row[VERSIONS] if new_versions is None else new_versions
+                rows[i] = model_row(model, kept)
+                return rows
+        rows.append(model_row(model, new_versions))
+        return rows
+
+    _patch(change)
+
+
+def reset_local_state() -> None:
+    """Forget this process' in-memory copy (tests that clear the cache call this)."""
+    _memo.clear()
+
+
+def remove_model(model_id: str) -> None:
+    _patch(lambda rows: [row for row in rows if row[ID] != model_id])
+
+
+__all__ = ["Catalog", "Unavailable", "catalog_refresh", "get_catalog", "load", "remove_model", "row_model", "upsert_model"]
