@@ -212,7 +212,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "UNAUTHENTICATED_USER": None,
+    # DRF's default (AnonymousUser): with None, DRF hands `request.user = None` back to
+    # Django, and HTML pages served by DRF views (the registry's /ml/api/docs/) then break
+    # middleware that reads `request.user.is_authenticated`.
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "JFrog ML REST API (Pond embedded registry)",
@@ -227,6 +230,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/ml/api",
     "SERVERS": [{"url": "/ml/api"}],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "registry.openapi.postprocess"],
+    "ENUM_NAME_OVERRIDES": {
+        "VersionStatusEnum": "registry.models.VersionStatus",
+        "ExperimentStatusEnum": "registry.models.ExperimentStatus",
+        "DeploymentStatusEnum": "registry.models.DeploymentStatus",
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------

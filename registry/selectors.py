@@ -1,0 +1,113 @@
+"""Reads, and the JSON each resource is rendered as.
+
+Absent values (a model without versions has no `latest_version`, a running
+experiment no `completed_at`) are omitted, never `null`: the spec's types are plain.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from registry import ids
+from registry.models import Deployment, Experiment, ModelVersion, RegisteredModel
+from registry.services import effective_status
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def model_json(model: RegisteredModel) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": model.id,
+        "name": model.name,
+        "description": model.description,
+        "framework": model.framework,
+        "task_type": model.task_type,
+        "tags": model.tags,
+        "versions_count": model.versions_count,
+        "created_at": iso(model.created_at),
+        "updated_at": iso(model.updated_at),
+        "created_by": model.created_by,
+    }
+    if model.latest_version:
+        body["latest_version"] = model.latest_version
+    return body
+
+
+def version_json(version: ModelVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "model_id": version.model_id,
+        "version": version.version,
+        "description": version.description,
+        "status": version.status,
+        "artifact_path": version.artifact_path,
+        "metrics": version.metrics,
+        "parameters": version.parameters,
+        "created_at": iso(version.created_at),
+        "created_by": version.created_by,
+    }
+
+
+def experiment_json(experiment: Experiment) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": experiment.id,
+        "name": experiment.name,
+        "description": experiment.description,
+        "status": experiment.status,
+        "metrics": experiment.metrics,
+        "parameters": experiment.parameters,
+        "created_at": iso(experiment.created_at),
+        "created_by": experiment.created_by,
+    }
+    if experiment.model_id:
+        body["model_id"] = experiment.model_id
+    if experiment.completed_at is not None:
+        body["completed_at"] = iso(experiment.completed_at)
+    return body
+
+
+def deployment_json(deployment: Deployment, *, now: datetime | None = None, with_resources: bool = False) -> dict[str, Any]:
+    status, updated_at = effective_status(deployment, now)
+    body: dict[str, Any] = {
+        "id": deployment.id,
+        "name": deployment.name,
+        "model_id": deployment.model_id,
+        "model_version_id": deployment.model_version_id,
+        "status": status,
+        "endpoint_url": deployment.endpoint_url,
+        "replicas": deployment.replicas,
+        "created_at": iso(deployment.created_at),
+        "updated_at": iso(updated_at),
+    }
+    # Real JFrog ML echoes resources on create only.
+    if with_resources:
+        body["resources"] = deployment.resources
+    return body
+
+
+def model_list(*, limit: int, offset: int) -> tuple[list[RegisteredModel], int]:
+    models = list(RegisteredModel.objects.order_by("created_at", "id")[offset : offset + limit])
+    return models, RegisteredModel.objects.count()
+
+
+def version_list(*, model: RegisteredModel) -> list[ModelVersion]:
+    """Newest first."""
+    return list(ModelVersion.objects.filter(model=model).order_by("-created_at", "-id"))
+
+
+def experiment_list(*, model_id: str | None) -> list[Experiment]:
+    """Newest first; an unknown `model_id` filters to nothing."""
+    queryset = Experiment.objects.order_by("-created_at", "-id")
+    if model_id is not None:
+        if not ids.looks_like_id(model_id):
+            return []
+        queryset = queryset.filter(model_id=model_id)
+    return list(queryset)
+
+
+def deployment_list() -> list[Deployment]:
+    """Newest first."""
+    return list(Deployment.objects.order_by("-created_at", "-id"))
