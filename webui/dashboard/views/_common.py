@@ -1,0 +1,65 @@
+"""Small helpers shared by the dashboard's views (request parsing, CSV)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+
+from django import forms
+from django.http import HttpResponse, QueryDict
+
+MAX_COMPARE = 10
+MIN_COMPARE = 2
+# Spreadsheet apps execute cells starting with these; prefix them so a hostile
+# model name in an export is shown, not run.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return response
+
+
+def cleaned_or_default(form: forms.Form) -> dict:
+    """A GET filter form's values, with each invalid field replaced by its default.
+
+    The page still renders (with the error shown on the field) instead of failing.
+    """
+    form.is_valid()
+    values = {}
+    for name, field in form.fields.items():
+        if name in form.errors:
+            values[name] = field.initial if field.initial is not None else ""
+        else:
+            value = form.cleaned_data.get(name)
+            values[name] = value if value not in (None, "") else (field.initial if field.initial is not None else "")
+    return values
+
+
+def selected_ids(query: QueryDict, key: str) -> tuple[list[str], str]:
+    """The distinct ids given as `?key=..&key=..`, and an error message if not 2..10."""
+    ids: list[str] = []
+    for raw in query.getlist(key):
+        for value in raw.split(","):
+            value = value.strip()
+            if value and value not in ids:
+                ids.append(value)
+    if len(ids) < MIN_COMPARE:
+        return ids, f"Pick at least {MIN_COMPARE} to compare (you picked {len(ids)})."
+    if len(ids) > MAX_COMPARE:
+        return ids, f"Pick at most {MAX_COMPARE} to compare (you picked {len(ids)})."
+    return ids, ""

@@ -1,0 +1,154 @@
+"""Deployments: list, detail with live status, create (model, then version), delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from webui.dashboard.decorators import authorize, upstream_page
+from webui.dashboard.forms import DeploymentForm, add_upstream_errors
+from webui.dashboard.models import DeploymentResources
+from webui.dashboard.templatetags.pond import freshness_text, status_css
+from webui.jfrogml import services
+from webui.jfrogml.errors import Conflict, JFrogMLError, NotFound, ValidationFailed
+
+
+@require_GET
+@login_required
+@upstream_page
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    data = services.deployment_list()
+    return render(
+        request,
+        "dashboard/deployment_list.html",
+        {
+            "data": data,
+            "deployments": [row.deployment for row in data.rows],
+            "model_names": {r.deployment.model_id: r.model_name for r in data.rows if r.model_name},
+            "version_names": {r.deployment.model_version_id: r.version_label for r in data.rows if r.version_label},
+        },
+    )
+
+
+@require_GET
+@login_required
+def deployment_status_json(request: HttpRequest) -> JsonResponse:
+    """Every deployment's status, for pond.js to refresh badges in place.
+
+    Read from the cache the poller keeps fresh, so polling browsers never wait
+    on JFrog ML. When nothing is known it answers 503 and the page keeps what
+    it shows.
+    """
+    try:
+        data = services.deployment_list()
+    except JFrogMLError as exc:
+        return JsonResponse({"error": exc.message}, status=503)
+    return JsonResponse(
+        {
+            "deployments": {
+                row.deployment.id: {
+                    "status": row.deployment.status or "unknown",
+                    "css": status_css(row.deployment.status),
+                }
+                for row in data.rows
+            },
+            "freshness": "Data " + freshness_text(data.freshness),
+        }
+    )
+
+
+@require_GET
+@login_required
+@upstream_page
+def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    data = services.deployment_detail(deployment_id=deployment_id)
+    resources = DeploymentResources.objects.filter(deployment_id=deployment_id).first()
+    return render(
+        request,
+        "dashboard/deployment_detail.html",
+        {"data": data, "deployment": data.deployment, "resources": resources},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@authorize("dashboard.deploy")
+@upstream_page
+def deployment_create(request: HttpRequest) -> HttpResponse:
+    """Step 1 (no model chosen): pick a model. Step 2: its version and resources."""
+    model_id = (request.POST.get("model_id") or request.GET.get("model") or "").strip()
+    if not model_id:
+        catalog = services.model_list(per_page=200)
+        return render(request, "dashboard/deployment_pick_model.html", {"data": catalog})
+    try:
+        overview = services.model_overview(model_id=model_id)
+    except NotFound:
+        messages.error(request, "That model does not exist (any more). Pick another.")
+        return redirect("deployment_create")
+    choices = [(v.id, f"{v.label} ({v.status or 'unknown'})") for v in overview.versions]
+    initial = {"model_id": model_id, "model_version_id": request.GET.get("version", ""), "replicas": 1}
+    form = DeploymentForm(request.POST or None, initial=initial, version_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            deployment = services.deployment_create(
+                name=values["name"],
+                model_id=model_id,
+                model_version_id=values["model_version_id"],
+                replicas=values["replicas"],
+                cpu=values["cpu"],
+                memory=values["memory"],
+                gpu=values["gpu"],
+            )
+        except (ValidationFailed, Conflict, NotFound) as exc:
+            add_upstream_errors(form, exc, field_map={"resources": "cpu"})
+        else:
+            # JFrog ML does not return resources; Pond keeps what was asked for.
+            DeploymentResources.objects.update_or_create(
+                deployment_id=deployment.id,
+                defaults={
+                    "cpu": values["cpu"],
+                    "memory": values["memory"],
+                    "gpu": values["gpu"],
+                    "replicas": values["replicas"],
+                    "created_by": request.user,
+                },
+            )
+            messages.success(request, f"Deployment “{deployment.name or deployment.id}” created; it is {deployment.status or 'starting'}.")
+            return redirect("deployment_detail", deployment_id=deployment.id)
+    return render(
+        request,
+        "dashboard/deployment_form.html",
+        {"data": overview, "form": form, "model": overview.model, "has_versions": bool(choices)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@authorize("dashboard.deploy")
+@upstream_page
+def deployment_delete(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.deployment_delete(deployment_id=deployment_id)
+        except NotFound:
+            messages.info(request, "That deployment was already deleted.")
+        else:
+            messages.success(request, "Deployment deleted.")
+        DeploymentResources.objects.filter(deployment_id=deployment_id).delete()
+        return redirect("deployment_list")
+    data = services.deployment_detail(deployment_id=deployment_id)
+    return render(
+        request,
+        "dashboard/confirm_delete.html",
+        {
+            "data": data,
+            "what": "deployment",
+            "name": data.deployment.name or data.deployment.id,
+            "consequence": "This stops serving the model at this endpoint.",
+            "cancel_url": f"/deployments/{deployment_id}/",
+        },
+    )

@@ -1,0 +1,19 @@
+"""The overview: what needs attention across the registry."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from webui.dashboard.decorators import upstream_page
+from webui.jfrogml import services
+
+
+@require_GET
+@login_required
+@upstream_page
+def overview(request: HttpRequest) -> HttpResponse:
+    data = services.overview()
+    return render(request, "dashboard/overview.html", {"data": data})
