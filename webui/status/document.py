@@ -40,6 +40,7 @@ from webui.status.models import (
 DOC_KEY = "status:document:v1"
 JSON_KEY = "status:json:v1"
 BADGES_KEY = "status:badges:v1"
+META_KEY = "status:meta:v1"
 HISTORY_KEY = "status:history:v1"
 INCIDENTS_SHOWN = 50
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "90d": timedelta(days=90)}
@@ -76,6 +77,7 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
         DOC_KEY: doc,
         JSON_KEY: {"fresh": fresh_body, "stale": stale_body},
         BADGES_KEY: badges,
+        META_KEY: {"poller": doc["poller"]},
     }
     values.update({bar_key(deployment_id): text for deployment_id, text in bars.items()})
     cache.set_many(values, timeout=None)
@@ -90,9 +92,15 @@ def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     open_incidents = set(
         Incident.objects.filter(ended_at__isnull=True).values_list("deployment_id", flat=True)
     )
-    deployments = [_deployment(state, history.get(state.deployment_id), open_incidents) for state in states]
+    names = _catalog_names()
+    deployments = [
+        _deployment(state, history.get(state.deployment_id), open_incidents, names)
+        for state in states
+    ]
     deployments.sort(key=lambda d: (not d["problem"], d["model_id"], d["name"], d["id"]))
-    incidents = [_incident(i, now) for i in Incident.objects.order_by("-started_at", "-id")[:INCIDENTS_SHOWN]]
+    incidents = [
+        _incident(i, now) for i in Incident.objects.order_by("-started_at", "-id")[:INCIDENTS_SHOWN]
+    ]
     counts: dict[str, int] = defaultdict(int)
     for d in deployments:
         counts[d["status"]] += 1
@@ -142,13 +150,46 @@ def banner(deployments: list[dict[str, Any]]) -> str:
     return text
 
 
-def _deployment(state: DeploymentState, history: dict | None, open_incidents: set[str]) -> dict[str, Any]:
-    confirmed = state.streak >= settings.POND_STATUS_CONFIRMATIONS and state.status == state.confirmed_status
+def _catalog_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Model names and version labels from the cached catalog, when there is one.
+
+    Only what is already cached: publishing must never wait on JFrog ML. Without a
+    catalog the page shows IDs.
+    """
+    try:
+        from webui.jfrogml import catalog
+
+        loaded = catalog.load()
+    except Exception:  # the catalog is a nicety here, never a reason to fail a poll
+        return {}, {}
+    if loaded is None:
+        return {}, {}
+    models: dict[str, str] = {}
+    versions: dict[str, str] = {}
+    for row in loaded.rows:
+        models[row[catalog.ID]] = row[catalog.NAME] or row[catalog.ID]
+        for version in row[catalog.VERSIONS] or ():
+            versions[version[0]] = version[1] or version[0]
+    return models, versions
+
+
+def _deployment(
+    state: DeploymentState,
+    history: dict | None,
+    open_incidents: set[str],
+    names: tuple[dict[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    confirmed = (
+        state.streak >= settings.POND_STATUS_CONFIRMATIONS
+        and state.status == state.confirmed_status
+    )
     return {
         "id": state.deployment_id,
         "name": state.name or state.deployment_id,
         "model_id": state.model_id,
+        "model_name": names[0].get(state.model_id) or state.model_id,
         "version_id": state.version_id,
+        "version": names[1].get(state.version_id) or state.version_id,
         "status": state.status,
         "confirmed": confirmed,
         "confirmed_status": state.confirmed_status or None,
@@ -178,7 +219,9 @@ def _incident(incident: Incident, now: datetime) -> dict[str, Any]:
     }
 
 
-def _history(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, dict], dict[str, str]]:
+def _history(
+    states: list[DeploymentState], *, now: datetime
+) -> tuple[dict[str, dict], dict[str, str]]:
     """Uptime per deployment, recomputed only where stale (new event, or older than the TTL)."""
     cached: dict[str, dict] = cache.get(HISTORY_KEY) or {}
     ttl = settings.POND_STATUS_HISTORY_TTL
@@ -191,14 +234,18 @@ def _history(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str,
         or not 0 <= stamp - entry["at"] < ttl
     ]
     due_ids = {s.deployment_id for s in due}
-    history = {s.deployment_id: cached[s.deployment_id] for s in states if s.deployment_id not in due_ids}
+    history = {
+        s.deployment_id: cached[s.deployment_id] for s in states if s.deployment_id not in due_ids
+    }
     entries, bars = compute(due, now=now)
     history.update(entries)
     cache.set(HISTORY_KEY, history, timeout=None)
     return history, bars
 
 
-def compute(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, dict], dict[str, str]]:
+def compute(
+    states: list[DeploymentState], *, now: datetime
+) -> tuple[dict[str, dict], dict[str, str]]:
     """Uptime figures and 90-day bars of `states`, from events and observation windows."""
     if not states:
         return {}, {}
@@ -207,11 +254,15 @@ def compute(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, 
     windows = list(
         ObservationWindow.objects.filter(ended_at__gte=start).values_list("started_at", "ended_at")
     )
-    events = DeploymentEvent.objects.filter(observed_at__gte=start).order_by("deployment_id", "sequence")
+    events = DeploymentEvent.objects.filter(observed_at__gte=start).order_by(
+        "deployment_id", "sequence"
+    )
     if len(states) <= 500:
         events = events.filter(deployment_id__in=[s.deployment_id for s in states])
     grouped: dict[str, list[DeploymentEvent]] = defaultdict(list)
-    for event in events.only("deployment_id", "sequence", "from_status", "to_status", "observed_at"):
+    for event in events.only(
+        "deployment_id", "sequence", "from_status", "to_status", "observed_at"
+    ):
         grouped[event.deployment_id].append(event)
     entries: dict[str, dict] = {}
     bars: dict[str, str] = {}
@@ -223,7 +274,8 @@ def compute(states: list[DeploymentState], *, now: datetime) -> tuple[dict[str, 
             "sequence": state.sequence,
             "at": now.timestamp(),
             "uptime": {
-                key: _round(uptime.uptime(seen, start=now - span, end=now)) for key, span in RANGES.items()
+                key: _round(uptime.uptime(seen, start=now - span, end=now))
+                for key, span in RANGES.items()
             },
         }
         bars[state.deployment_id] = svg.bar_svg(
@@ -300,6 +352,37 @@ def json_bodies() -> dict[str, str]:
     return bodies
 
 
+def cache_meta() -> dict[str, Any]:
+    """The poller's health part of the document (small: read on every JSON/badge request)."""
+    meta = cache.get(META_KEY)
+    if meta is None:
+        meta = {"poller": document()["poller"]}
+    return meta
+
+
+def envelope(fresh: StatusFreshness) -> str:
+    """The per-request head of /status.json: how fresh the cached body is."""
+    if fresh.stale:
+        text = (
+            f"unknown, last checked at {_iso(fresh.checked_at)}"
+            if fresh.checked_at
+            else "unknown, never checked"
+        )
+    else:
+        text = f"checked {fresh.age_seconds:.0f} s ago"
+    return json.dumps(
+        {
+            "checked_at": _iso(fresh.checked_at),
+            "age_seconds": None if fresh.age_seconds is None else round(fresh.age_seconds, 1),
+            "stale": fresh.stale,
+            "freshness": text,
+            "poller_error": fresh.error or None,
+            "poller_error_since": _iso(fresh.error_since),
+        },
+        separators=(",", ":"),
+    )
+
+
 def badges() -> dict[str, tuple[str, str, bool]]:
     value = cache.get(BADGES_KEY)
     if value is None:
@@ -328,9 +411,17 @@ def _json_bodies(doc: dict[str, Any]) -> tuple[str, str]:
         "incidents": doc["incidents"],
     }
     stale = {
-        "summary": {**doc["summary"], "banner": "Status unknown: the poller is not reaching JFrog ML"},
+        "summary": {
+            **doc["summary"],
+            "banner": "Status unknown: the poller is not reaching JFrog ML",
+        },
         "deployments": [
-            {**_public(d), "status": "unknown", "confirmed": False, "last_known_status": d["status"]}
+            {
+                **_public(d),
+                "status": "unknown",
+                "confirmed": False,
+                "last_known_status": d["status"],
+            }
             for d in doc["deployments"]
         ],
         "incidents": doc["incidents"],

@@ -62,7 +62,9 @@ class DeploymentEvent(models.Model):
         indexes = [models.Index(fields=["observed_at"], name="status_event_observed")]
 
     def __str__(self) -> str:
-        return f"{self.deployment_id}#{self.sequence}: {self.from_status or '-'} -> {self.to_status}"
+        return (
+            f"{self.deployment_id}#{self.sequence}: {self.from_status or '-'} -> {self.to_status}"
+        )
 
 
 class Incident(models.Model):

@@ -122,7 +122,11 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
         record_success(now=now, cycle_seconds=time.monotonic() - started)
         _publish()
         return PollOutcome(
-            polled=True, reason="ok", deployments=len(observations), events=events, confirmed=confirmed
+            polled=True,
+            reason="ok",
+            deployments=len(observations),
+            events=events,
+            confirmed=confirmed,
         )
 
 
@@ -197,7 +201,9 @@ def record_failure(*, error: str, now: datetime, retry_after: float | None = Non
 
 def record_success(*, now: datetime, cycle_seconds: float) -> PollerHealth:
     """Mark a good poll and extend (or open) the observation window it falls in."""
-    stale_after = timedelta(seconds=settings.POND_STATUS_STALE_INTERVALS * settings.POND_POLL_INTERVAL)
+    stale_after = timedelta(
+        seconds=settings.POND_STATUS_STALE_INTERVALS * settings.POND_POLL_INTERVAL
+    )
     with transaction.atomic():
         health = PollerHealth.objects.select_for_update().get_or_create(pk=1)[0]
         health.last_success_at = now
@@ -297,7 +303,9 @@ def observe(observation: Observation, *, now: datetime) -> tuple[int, ConfirmedC
     return wrote, change
 
 
-def _event(state: DeploymentState, *, from_status: str, observation: Observation, now: datetime) -> int:
+def _event(
+    state: DeploymentState, *, from_status: str, observation: Observation, now: datetime
+) -> int:
     sequence = state.sequence + 1
     _, created = DeploymentEvent.objects.get_or_create(
         deployment_id=state.deployment_id,

@@ -4,109 +4,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DeploymentState',
+            name="DeploymentState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deployment_id', models.CharField(max_length=200, unique=True)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('model_id', models.CharField(blank=True, max_length=200)),
-                ('version_id', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(max_length=64)),
-                ('status_since', models.DateTimeField()),
-                ('streak', models.PositiveIntegerField(default=1)),
-                ('confirmed_status', models.CharField(blank=True, max_length=64)),
-                ('confirmed_since', models.DateTimeField(blank=True, null=True)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('first_observed_at', models.DateTimeField()),
-                ('last_observed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deployment_id", models.CharField(max_length=200, unique=True)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("model_id", models.CharField(blank=True, max_length=200)),
+                ("version_id", models.CharField(blank=True, max_length=200)),
+                ("status", models.CharField(max_length=64)),
+                ("status_since", models.DateTimeField()),
+                ("streak", models.PositiveIntegerField(default=1)),
+                ("confirmed_status", models.CharField(blank=True, max_length=64)),
+                ("confirmed_since", models.DateTimeField(blank=True, null=True)),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("first_observed_at", models.DateTimeField()),
+                ("last_observed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['deployment_id'],
+                "ordering": ["deployment_id"],
             },
         ),
         migrations.CreateModel(
-            name='ObservationWindow',
+            name="ObservationWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['started_at'],
+                "ordering": ["started_at"],
             },
         ),
         migrations.CreateModel(
-            name='PollerHealth',
+            name="PollerHealth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('error_since', models.DateTimeField(blank=True, null=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_cycle_seconds', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("error_since", models.DateTimeField(blank=True, null=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_cycle_seconds", models.FloatField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ShareLink',
+            name="ShareLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.CharField(blank=True, max_length=150)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("created_by", models.CharField(blank=True, max_length=150)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('manage_share_links', 'Can create and revoke status share links')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("manage_share_links", "Can create and revoke status share links")],
             },
         ),
         migrations.CreateModel(
-            name='DeploymentEvent',
+            name="DeploymentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deployment_id', models.CharField(max_length=200)),
-                ('sequence', models.PositiveIntegerField()),
-                ('model_id', models.CharField(blank=True, max_length=200)),
-                ('version_id', models.CharField(blank=True, max_length=200)),
-                ('from_status', models.CharField(blank=True, max_length=64)),
-                ('to_status', models.CharField(max_length=64)),
-                ('observed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deployment_id", models.CharField(max_length=200)),
+                ("sequence", models.PositiveIntegerField()),
+                ("model_id", models.CharField(blank=True, max_length=200)),
+                ("version_id", models.CharField(blank=True, max_length=200)),
+                ("from_status", models.CharField(blank=True, max_length=64)),
+                ("to_status", models.CharField(max_length=64)),
+                ("observed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['deployment_id', 'sequence'],
-                'indexes': [models.Index(fields=['observed_at'], name='status_event_observed')],
-                'constraints': [models.UniqueConstraint(fields=('deployment_id', 'sequence'), name='status_event_once')],
+                "ordering": ["deployment_id", "sequence"],
+                "indexes": [models.Index(fields=["observed_at"], name="status_event_observed")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("deployment_id", "sequence"), name="status_event_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deployment_id', models.CharField(max_length=200)),
-                ('deployment_name', models.CharField(blank=True, max_length=300)),
-                ('model_id', models.CharField(blank=True, max_length=200)),
-                ('version_id', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(max_length=64)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('recovered_to', models.CharField(blank=True, max_length=64)),
-                ('opened_by_sequence', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deployment_id", models.CharField(max_length=200)),
+                ("deployment_name", models.CharField(blank=True, max_length=300)),
+                ("model_id", models.CharField(blank=True, max_length=200)),
+                ("version_id", models.CharField(blank=True, max_length=200)),
+                ("status", models.CharField(max_length=64)),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("recovered_to", models.CharField(blank=True, max_length=64)),
+                ("opened_by_sequence", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'indexes': [models.Index(fields=['-started_at'], name='status_incident_started')],
-                'constraints': [models.UniqueConstraint(fields=('deployment_id', 'opened_by_sequence'), name='status_incident_once')],
+                "ordering": ["-started_at", "-id"],
+                "indexes": [models.Index(fields=["-started_at"], name="status_incident_started")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("deployment_id", "opened_by_sequence"), name="status_incident_once"
+                    )
+                ],
             },
         ),
     ]
