@@ -1,0 +1,47 @@
+"""Fixtures for the service layer's tests.
+
+Every test gets a cache (the shared file cache, in a directory of its own) and a
+lock directory of its own, short upstream timeouts, and fresh call counters, so
+that tests neither see each other's cached data nor wait long on a broken upstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.faultserver import FaultServer
+from webui.jfrogml import catalog
+from webui.jfrogml.client import reset_upstream_calls
+
+
+@pytest.fixture(autouse=True)
+def _isolated_service_layer(settings, tmp_path) -> Iterator[None]:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    settings.POND_LOCK_DIR = tmp_path / "locks"
+    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
+    settings.JFROG_ML_READ_TIMEOUT = 1.0
+    settings.JFROG_ML_RETRIES = 2
+    settings.JFROG_ML_BACKOFF = 0.05
+    # High enough that only the breaker's own tests trip it.
+    settings.JFROG_ML_BREAKER_THRESHOLD = 1000
+    settings.JFROG_ML_BREAKER_RESET = 1.0
+    catalog.reset_local_state()
+    reset_upstream_calls()
+    yield
+    catalog.reset_local_state()
+
+
+@pytest.fixture
+def fault(settings) -> Iterator[FaultServer]:
+    """A misbehaving upstream; JFROG_ML_URL points at it."""
+    with FaultServer() as server:
+        settings.JFROG_ML_URL = server.url
+        settings.JFROG_ML_TOKEN = "fault-token"
+        yield server
