@@ -81,3 +81,16 @@ def envurl(name: str, default: str = "", *, schemes: tuple[str, ...] = ("http", 
     if parts.scheme not in schemes or not parts.netloc:
         raise _bad(name, raw, f"a URL starting with {' or '.join(s + '://' for s in schemes)}")
     return value.rstrip("/")
+
+
+def envjson(name: str, default: object = None) -> object:
+    """A JSON value (for structured settings such as lists of rules)."""
+    import json
+
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise _bad(name, raw, f"valid JSON ({exc})") from None
