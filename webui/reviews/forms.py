@@ -1,0 +1,88 @@
+"""Input for the promotion workflow: parsed here, decided in services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from webui.reviews.models import LedgerEntry
+from webui.reviews.transitions import STATUSES
+
+STATUS_CHOICES = [(s, s) for s in STATUSES]
+
+
+class PromotionRequestForm(forms.Form):
+    # Validation accepts every status so that a move that is not allowed is refused
+    # by the workflow with its reason, not by a bare "select a valid choice".
+    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES)
+    note = forms.CharField(
+        label="Note for the reviewer",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this version, and what you checked.",
+    )
+    archive_current = forms.BooleanField(
+        label="Archive the current production version(s) in the same step",
+        required=False,
+        initial=True,
+        help_text="Only for a move to production.",
+    )
+    deploy = forms.BooleanField(
+        label="Deploy this version once it is in production", required=False, initial=False
+    )
+
+    def __init__(self, *args, allowed: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            # Offer only the allowed moves; the field still validates any status.
+            self.fields["to_status"].widget.choices = [(s, s) for s in allowed]
+            if allowed and not self.is_bound:
+                self.initial.setdefault("to_status", allowed[0])
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(
+        label="Comment", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to reject.",
+    )
+    override_reason = forms.CharField(
+        label="Override reason",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when a promotion rule fails: why approve anyway. It is recorded.",
+    )
+
+
+class CancelForm(forms.Form):
+    comment = forms.CharField(max_length=5000, required=False)
+
+
+class DirectPromotionForm(forms.Form):
+    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES)
+    comment = forms.CharField(label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label="Override reason", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    archive_current = forms.BooleanField(required=False, initial=True)
+    deploy = forms.BooleanField(required=False, initial=False)
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.CharField(label="Model", max_length=255, required=False)
+    person = forms.CharField(label="Person", max_length=150, required=False)
+    status = forms.ChoiceField(label="Status", choices=[("", "any"), *STATUS_CHOICES], required=False)
+    kind = forms.ChoiceField(label="Event", choices=[("", "any"), *LedgerEntry.KIND_CHOICES], required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "“To” must not be before “From”.")
+        return data
+
+
+class ProductionOnForm(forms.Form):
+    date = forms.DateField(label="Date (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
