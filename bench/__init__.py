@@ -1,0 +1,1 @@
+"""Pond's performance benchmark (`make bench`); see bench/README.md."""
