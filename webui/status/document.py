@@ -17,6 +17,7 @@ rebuilds from the database, so the pages never depend on the cache being there.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -278,9 +279,13 @@ def compute(
                 for key, span in RANGES.items()
             },
         }
-        bars[state.deployment_id] = svg.bar_svg(
-            uptime.daily(seen, days=days, now=now), label=state.name or state.deployment_id
-        )
+        daily = uptime.daily(seen, days=days, now=now)
+        if daily and state.status != GONE and state.last_observed_at.date() == now.date():
+            # A status seen at this very poll has no duration yet, but today's cell
+            # must already show it (a failure must not wait for the next recompute).
+            worst = uptime.worst_of([daily[-1].worst or state.status, state.status])
+            daily[-1] = dataclasses.replace(daily[-1], worst=worst)
+        bars[state.deployment_id] = svg.bar_svg(daily, label=state.name or state.deployment_id)
     return entries, bars
 
 
