@@ -1,0 +1,84 @@
+"""Creating, editing and deleting models through Pond's forms."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _messages(resp) -> list[str]:
+    return [str(m) for m in resp.context["messages"]] if resp.context else []
+
+
+def test_an_engineer_creates_a_model_and_lands_on_its_page(client_for, registry):
+    resp = client_for("bob").post(
+        "/models/new/",
+        {"name": "fraud-detector", "description": "d", "framework": "xgboost", "task_type": "classification", "tags": "fraud, eu, fraud"},
+        follow=True,
+    )
+    assert resp.status_code == 200
+    assert resp.redirect_chain[-1][0].startswith("/models/")
+    assert "Model “fraud-detector” created." in _messages(resp)
+    models = registry.get("/v1/models").json()["models"]
+    assert [(m["name"], m["tags"]) for m in models] == [("fraud-detector", ["fraud", "eu"])]
+
+
+def test_a_blank_name_is_refused_on_the_field_and_nothing_is_created(client_for, registry):
+    resp = client_for("bob").post("/models/new/", {"name": "   ", "framework": "x"})
+    assert resp.status_code == 200
+    assert "name" in resp.context["form"].errors
+    assert registry.get("/v1/models").json()["total_count"] == 0
+
+
+def test_a_too_long_tag_is_refused_naming_the_tag(client_for, registry):
+    resp = client_for("bob").post("/models/new/", {"name": "ok", "tags": "fine, " + "x" * 65})
+    assert "tags" in resp.context["form"].errors
+    assert "longer than 64" in resp.content.decode()
+    assert registry.get("/v1/models").json()["total_count"] == 0
+
+
+def test_a_duplicate_name_shows_jfrog_mls_conflict_on_the_form(client_for, registry):
+    registry.model("taken")
+    resp = client_for("bob").post("/models/new/", {"name": "taken"})
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert 'data-testid="form-errors"' in body and "already exists" in body
+    assert registry.get("/v1/models").json()["total_count"] == 1
+
+
+def test_the_edit_form_is_prefilled_and_saves_changes(client_for, registry):
+    model = registry.model("old-name", tags=["a", "b"])
+    client = client_for("bob")
+    form = client.get(f"/models/{model['id']}/edit/").content.decode()
+    assert 'value="old-name"' in form and 'value="a, b"' in form
+    resp = client.post(
+        f"/models/{model['id']}/edit/",
+        {"name": "new-name", "description": "better", "framework": "pytorch", "task_type": "nlp", "tags": "c"},
+        follow=True,
+    )
+    assert "Model “new-name” saved." in _messages(resp)
+    fresh = registry.get(f"/v1/models/{model['id']}").json()
+    assert (fresh["name"], fresh["framework"], fresh["tags"]) == ("new-name", "pytorch", ["c"])
+    assert "new-name" in resp.content.decode()
+
+
+def test_delete_asks_for_confirmation_then_deletes(client_for, registry):
+    model = registry.model("doomed")
+    registry.version(model["id"], "1.0")
+    client = client_for("bob")
+    confirm = client.get(f"/models/{model['id']}/delete/")
+    assert confirm.status_code == 200
+    assert "all its 1 versions" in confirm.content.decode()
+    assert registry.exists(f"/v1/models/{model['id']}")
+    resp = client.post(f"/models/{model['id']}/delete/", follow=True)
+    assert resp.redirect_chain[-1][0] == "/models/"
+    assert "Model deleted, with all its versions." in _messages(resp)
+    assert not registry.exists(f"/v1/models/{model['id']}")
+    assert "doomed" not in resp.content.decode()
+
+
+def test_editing_an_unknown_model_is_a_friendly_404(client_for, upstream_url):
+    resp = client_for("bob").get("/models/md_doesnotexist/edit/")
+    assert resp.status_code == 404
+    assert "We could not find that" in resp.content.decode()
