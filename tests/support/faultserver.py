@@ -140,7 +140,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.prefix and path.startswith(fault.prefix):
             path = path[len(fault.prefix) :] or "/"
         fault._record(Recorded(self.command, path, parts.query, dict(self.headers.items()), body, time.monotonic(), self.client_address[1]))
-        fault._behaviour_for(self.command, path)(self, fault)
+        try:
+            fault._behaviour_for(self.command, path)(self, fault)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout): that is the point of many drills.
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
 
