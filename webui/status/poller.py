@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webui.jfrogml import errors, locks, services
 from webui.status.models import (
     GONE,
     DeploymentEvent,
@@ -95,8 +96,6 @@ class PollOutcome:
 
 def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
     """Poll once if due (always, with `force`) and nobody else is polling."""
-    from webui.jfrogml import errors, locks, services
-
     lock_timeout = float(getattr(settings, "CELERY_TASK_TIME_LIMIT", 120))
     with locks.lock(POLL_LOCK, timeout=lock_timeout, blocking=False) as acquired:
         if not acquired:
