@@ -39,7 +39,7 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
         }
     }
     settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
-    settings.JFROG_ML_READ_TIMEOUT = 2.0
+    settings.JFROG_ML_READ_TIMEOUT = 5.0
     settings.JFROG_ML_RETRIES = 0
     settings.JFROG_ML_BACKOFF = 0.0
     settings.REGISTRY_DEPLOY_DELAY = 0.5
