@@ -8,12 +8,13 @@ from webui.reviews.models import LedgerEntry
 from webui.reviews.transitions import STATUSES
 
 STATUS_CHOICES = [(s, s) for s in STATUSES]
+_NOT_A_STATUS = {"invalid_choice": "“%(value)s” is not a version status; choose one of " + ", ".join(STATUSES) + "."}
 
 
 class PromotionRequestForm(forms.Form):
     # Validation accepts every status so that a move that is not allowed is refused
     # by the workflow with its reason, not by a bare "select a valid choice".
-    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES)
+    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES, error_messages=_NOT_A_STATUS)
     note = forms.CharField(
         label="Note for the reviewer",
         max_length=5000,
@@ -59,7 +60,7 @@ class CancelForm(forms.Form):
 
 
 class DirectPromotionForm(forms.Form):
-    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES)
+    to_status = forms.ChoiceField(label="Move to", choices=STATUS_CHOICES, error_messages=_NOT_A_STATUS)
     comment = forms.CharField(label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
     override_reason = forms.CharField(
         label="Override reason", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
