@@ -79,9 +79,7 @@ def test_a_poll_refreshes_the_deployment_list_that_pages_read(upstream_url, sett
 
 def test_two_polls_at_once_make_one_upstream_call(settings):
     with FaultServer() as server:
-        server.on(
-            "GET", "/v1/deployments", slow(0.6, json_response(deployments_body("active")))
-        )
+        server.on("GET", "/v1/deployments", slow(0.6, json_response(deployments_body("active"))))
         settings.JFROG_ML_URL = server.url
         results = []
 
@@ -114,9 +112,7 @@ def test_a_poll_does_nothing_while_another_holds_the_lock(settings):
 
 def test_an_upstream_outage_is_the_pollers_failure_not_the_deployments(settings, dead_port, client):
     with FaultServer() as server:
-        server.on(
-            "GET", "/v1/deployments", json_response(deployments_body("active", "active"))
-        )
+        server.on("GET", "/v1/deployments", json_response(deployments_body("active", "active")))
         settings.JFROG_ML_URL = server.url
         poll(force=True)
         poll(force=True)
