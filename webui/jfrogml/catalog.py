@@ -61,9 +61,15 @@ def _dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
 
+def _compact_versions(versions: Iterable[ModelVersion]) -> tuple:
+    """Version tuples in creation order (the upstream may list newest first)."""
+    ordered = sorted(versions, key=lambda v: (v.created_at is None, _ts(v.created_at) or 0.0, v.id))
+    return tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in ordered)
+
+
 def model_row(model: Model, versions: list[ModelVersion] | tuple | None) -> tuple:
     if versions is not None and not (isinstance(versions, tuple) and (not versions or isinstance(versions[0], tuple))):
-        versions = tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in versions)
+        versions = _compact_versions(versions)
     return (
         model.id,
         model.name,
@@ -112,6 +118,9 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self.by_id = {row[ID]: row for row in self.rows}
+        # Per-model sets of version statuses, for the "has a version in status X" filter.
+        self.statuses = [frozenset(v[2] for v in (row[VERSIONS] or ())) for row in self.rows]
+        self._facets: dict[str, list[tuple[str, int]]] | None = None
         # One lower-cased string per model: a substring test over 10,000 of them
         # takes about a millisecond.
         self.haystack = [
@@ -125,6 +134,26 @@ class Catalog:
     @property
     def built_at_datetime(self) -> datetime:
         return datetime.fromtimestamp(self.built_at, UTC)
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """Counts per framework, task type, tag and version status (computed once per load)."""
+        if self._facets is None:
+            frameworks: Counter = Counter()
+            task_types: Counter = Counter()
+            tags: Counter = Counter()
+            for row in self.rows:
+                if row[FRAMEWORK]:
+                    frameworks[row[FRAMEWORK]] += 1
+                if row[TASK_TYPE]:
+                    task_types[row[TASK_TYPE]] += 1
+                tags.update(set(row[TAGS]))
+            self._facets = {
+                "frameworks": sorted(frameworks.items()),
+                "task_types": sorted(task_types.items()),
+                "tags": sorted(tags.items()),
+                "version_statuses": sorted(self.version_status_counts().items()),
+            }
+        return self._facets
 
     def version_status_counts(self) -> Counter:
         counts: Counter = Counter()
@@ -153,7 +182,7 @@ def _keys() -> tuple[str, str]:
     return f"{ns}:catalog:data", f"{ns}:catalog:stamp"
 
 
-def _save(catalog: Catalog) -> Catalog:
+def save(catalog: Catalog) -> Catalog:
     data_key, stamp_key = _keys()
     catalog.stamp = uuid.uuid4().hex
     keep = _setting("JFROG_ML_STALE_KEEP", 7 * 24 * 3600)
@@ -275,7 +304,7 @@ def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> 
                 before = old.get(row[ID])
                 versions = before[VERSIONS] if before is not None else None
             else:
-                versions = tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in versions)
+                versions = _compact_versions(versions)
             if versions is None:
                 complete = False
             final.append(row[:VERSIONS] + (versions,))
@@ -290,7 +319,7 @@ def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> 
             "catalog refreshed: %d models, %d version lists fetched, complete=%s, %.1fs",
             len(final), len(need), complete, time.time() - started,
         )
-        return _save(catalog)
+        return save(catalog)
 
 
 def get_catalog() -> Catalog:
@@ -320,7 +349,7 @@ def _patch(change) -> None:
         if current is None:
             return  # nothing to patch: the first view builds it with the change included
         rows = change(list(current.rows))
-        _save(Catalog(rows=rows, built_at=current.built_at, complete=current.complete, full_at=current.full_at))
+        save(Catalog(rows=rows, built_at=current.built_at, complete=current.complete, full_at=current.full_at))
 
 
 def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:

@@ -310,16 +310,16 @@ def model_list(
     deployments, dep_fresh = _deployments_or_empty()
 
     needle = (q or "").strip().lower()
-    rows, hay = cat.rows, cat.haystack
     C = catalog
+    # One pass with the cheapest tests first; the haystack is precomputed per load.
     selected = [
         row
-        for row, text in zip(rows, hay, strict=True)
-        if (not needle or needle in text)
-        and (not framework or (row[C.FRAMEWORK] or "") == framework)
-        and (not task_type or (row[C.TASK_TYPE] or "") == task_type)
+        for row, text, statuses in zip(cat.rows, cat.haystack, cat.statuses, strict=True)
+        if (not framework or row[C.FRAMEWORK] == framework)
+        and (not task_type or row[C.TASK_TYPE] == task_type)
         and (not tag or tag in row[C.TAGS])
-        and (not has_status or any(v[2] == has_status for v in (row[C.VERSIONS] or ())))
+        and (not has_status or has_status in statuses)
+        and (not needle or needle in text)
     ]
     key = sort.lstrip("-")
     reverse = sort.startswith("-")
@@ -346,20 +346,12 @@ def model_list(
         )
         for row in window
     ]
-    frameworks: Counter = Counter()
-    task_types: Counter = Counter()
-    tags: Counter = Counter()
-    for row in rows:
-        if row[C.FRAMEWORK]:
-            frameworks[row[C.FRAMEWORK]] += 1
-        if row[C.TASK_TYPE]:
-            task_types[row[C.TASK_TYPE]] += 1
-        tags.update(set(row[C.TAGS]))
+    facet_counts = cat.facets()
     facets = Facets(
-        frameworks=sorted(frameworks.items()),
-        task_types=sorted(task_types.items()),
-        tags=sorted(tags.items()),
-        version_statuses=sorted(cat.version_status_counts().items()),
+        frameworks=facet_counts["frameworks"],
+        task_types=facet_counts["task_types"],
+        tags=facet_counts["tags"],
+        version_statuses=facet_counts["version_statuses"],
     )
     return ModelListPage(
         rows=out,

@@ -1,0 +1,165 @@
+"""The catalog: every model and its versions, searchable, filterable, sortable, fast."""
+
+from __future__ import annotations
+
+import pickle
+import time
+import zlib
+
+import pytest
+
+from tests.support.faultserver import json_response
+from tests.support.registry_seed import seed_models
+from webui.jfrogml import catalog, services
+from webui.jfrogml.client import get_client, upstream_calls
+from webui.jfrogml.errors import ValidationFailed
+
+
+def test_it_pages_through_every_model_past_a_thousand(upstream_url, settings):
+    seed_models(1205)
+    settings.JFROG_ML_CATALOG_PAGE_SIZE = 500
+    built = catalog.catalog_refresh(with_versions=False)
+    assert len(built.rows) == 1205
+    assert upstream_calls("catalog") == 3  # 500 + 500 + 205
+    result = services.model_list(sort="name", page=49, per_page=25)
+    assert result.total == 1205 and result.num_pages == 49 and len(result.rows) == 5
+    assert result.rows[-1].model.name == "bulk-model-001204"
+
+
+def test_it_searches_filters_sorts_and_pages_across_all_models(upstream_url):
+    seed_models(60, versions_per_model=3)
+    catalog.catalog_refresh()
+    by_name = services.model_list(q="MODEL-00004")
+    assert [r.model.name for r in by_name.rows] == [f"bulk-model-{i:06d}" for i in range(40, 50)]
+    by_tag = services.model_list(tag="team-3", per_page=100)
+    assert by_tag.total == 12 and all("team-3" in r.model.tags for r in by_tag.rows)
+    by_framework = services.model_list(framework="xgboost", task_type="regression", per_page=100)
+    assert by_framework.total == 15
+    assert all(r.model.framework == "xgboost" and r.model.task_type == "regression" for r in by_framework.rows)
+    newest = services.model_list(sort="updated", per_page=3)
+    assert [r.model.name for r in newest.rows] == ["bulk-model-000059", "bulk-model-000058", "bulk-model-000057"]
+    by_framework_sort = services.model_list(sort="framework", per_page=60)
+    frameworks = [r.model.framework for r in by_framework_sort.rows]
+    assert frameworks == sorted(frameworks)
+    page_two = services.model_list(per_page=25, page=2)
+    assert page_two.page == 2 and page_two.rows[0].model.name == "bulk-model-000025"
+    assert ("xgboost", 15) in page_two.facets.frameworks
+    assert ("team-0", 12) in page_two.facets.tags
+
+
+def test_it_filters_by_a_version_status(upstream_url):
+    seed_models(8, versions_per_model=1)  # model i's only version has status (i + 1) % 4
+    catalog.catalog_refresh()
+    production = services.model_list(has_status="production", per_page=100)
+    assert sorted(r.model.name for r in production.rows) == ["bulk-model-000001", "bulk-model-000005"]
+    assert production.rows[0].version_status_counts == {"production": 1}
+
+
+def test_it_refuses_bad_list_parameters_naming_the_field(upstream_url):
+    for kwargs, name in [({"sort": "rank"}, "sort"), ({"page": "x"}, "page"), ({"page": 0}, "page"), ({"per_page": 5000}, "per_page")]:
+        with pytest.raises(ValidationFailed) as caught:
+            services.model_list(**kwargs)
+        assert name in caught.value.fields
+
+
+def test_a_refresh_refetches_versions_only_of_models_that_changed(upstream_url):
+    seed_models(20, versions_per_model=2)
+    catalog.catalog_refresh()
+    assert upstream_calls("catalog") == 1 + 20
+    client = get_client()
+    client.create_model_version("mdl_bulk000007", version="v3")
+    before = upstream_calls("catalog")
+    refreshed = catalog.catalog_refresh()
+    assert upstream_calls("catalog") - before == 1 + 1
+    row = refreshed.by_id["mdl_bulk000007"]
+    assert [v[1] for v in row[catalog.VERSIONS]] == ["v1", "v2", "v3"]
+
+
+def test_its_calls_are_counted_apart_from_pages(upstream_url):
+    seed_models(5, versions_per_model=1)
+    catalog.catalog_refresh()
+    assert upstream_calls("catalog") == 6
+    assert upstream_calls("page") == 0
+
+
+def test_the_first_view_builds_the_catalog_once_and_says_how_old_it_is(upstream_url):
+    seed_models(10, versions_per_model=1)
+    result = services.model_list()
+    assert result.total == 10 and result.catalog_complete is True
+    assert 0 <= result.catalog_age < 5
+    calls = upstream_calls("catalog")
+    services.model_list(q="bulk")
+    assert upstream_calls("catalog") == calls
+
+
+def test_the_first_view_of_a_big_upstream_skips_versions_until_a_refresh(upstream_url, settings):
+    settings.JFROG_ML_CATALOG_SYNC_MAX = 5
+    seed_models(12, versions_per_model=1)
+    result = services.model_list()
+    assert result.total == 12 and result.catalog_complete is False
+    assert upstream_calls("catalog") == 2  # the size probe and one page of models
+    catalog.catalog_refresh()
+    assert services.model_list().catalog_complete is True
+
+
+def _synthetic(models: int, versions_per_model: int) -> catalog.Catalog:
+    statuses = ("draft", "staging", "production", "archived")
+    frameworks = ("pytorch", "sklearn", "xgboost", "tensorflow", "lightgbm")
+    now = time.time()
+    rows = [
+        (
+            f"mdl_{i:08x}",
+            f"model-{i:05d}-{frameworks[i % 5]}",
+            f"A {frameworks[i % 5]} model for task number {i}, owned by team {i % 37}",
+            frameworks[i % 5],
+            ("classification", "regression", "nlp", "vision")[i % 4],
+            (f"team-{i % 37}", f"domain-{i % 11}"),
+            f"{versions_per_model}.0",
+            versions_per_model,
+            now - i,
+            now - i / 2,
+            "seed",
+            tuple((f"ver_{i:08x}_{v}", f"{v}.0", statuses[(i + v) % 4], now - i + v) for v in range(versions_per_model)),
+        )
+        for i in range(models)
+    ]
+    return catalog.Catalog(rows=rows, built_at=now, complete=True, full_at=now)
+
+
+@pytest.mark.slow
+def test_it_stays_fast_at_ten_thousand_models_and_a_hundred_thousand_versions(fault, capsys):
+    fault.on("GET", "/v1/deployments", json_response({"deployments": []}))
+    catalog.save(_synthetic(10_000, 10))
+    payload = pickle.dumps(catalog.load().to_payload(), pickle.HIGHEST_PROTOCOL)
+
+    catalog.reset_local_state()  # as a fresh process: load from the shared cache
+    started = time.perf_counter()
+    catalog.load()
+    load_ms = (time.perf_counter() - started) * 1000
+    # The first list after a load also counts the facets (once per catalog version).
+    started = time.perf_counter()
+    services.model_list()
+    first_ms = (time.perf_counter() - started) * 1000
+
+    timings = {}
+    for name, kwargs in {
+        "search": {"q": "team 1"},
+        "search-miss": {"q": "no such model anywhere"},
+        "filter": {"framework": "xgboost", "tag": "team-3"},
+        "has-status": {"has_status": "production", "sort": "-updated"},
+        "sort-versions": {"sort": "versions", "page": 40},
+    }.items():
+        started = time.perf_counter()
+        result = services.model_list(**kwargs)
+        timings[name] = (time.perf_counter() - started) * 1000
+        assert result.total >= 0
+    assert services.model_list(q="model-09999").total == 1
+    assert services.model_list(has_status="production").total > 0
+    with capsys.disabled():
+        print(
+            f"\ncatalog 10k/100k: pickled {len(payload) / 1e6:.1f} MB "
+            f"(zlib {len(zlib.compress(payload)) / 1e6:.1f} MB), load {load_ms:.0f} ms, first list {first_ms:.0f} ms, "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in timings.items())
+        )
+    assert max(timings.values()) < 100
+    assert load_ms + first_ms < 1000
