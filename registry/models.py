@@ -7,9 +7,27 @@ so that listing 10,000 models never aggregates 100,000 versions.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+
+class JSONTextField(models.TextField):
+    """JSON kept as text: PostgreSQL's jsonb refuses NUL (\\u0000) in strings, which
+    JSON allows and clients may send in metric names or parameter values. Nothing
+    queries inside these values, so text loses nothing."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 class VersionStatus(models.TextChoices):
@@ -39,7 +57,7 @@ class RegisteredModel(models.Model):
     description = models.TextField(blank=True, default="")
     framework = models.CharField(max_length=100, blank=True, default="")
     task_type = models.CharField(max_length=100, blank=True, default="")
-    tags = models.JSONField(default=list)
+    tags = JSONTextField(default=list)
     latest_version = models.CharField(max_length=100, blank=True, default="")
     versions_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -62,8 +80,8 @@ class ModelVersion(models.Model):
     description = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     artifact_path = models.CharField(max_length=1000, blank=True, default="")
-    metrics = models.JSONField(default=dict)
-    parameters = models.JSONField(default=dict)
+    metrics = JSONTextField(default=dict)
+    parameters = JSONTextField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150)
 
@@ -90,8 +108,8 @@ class Experiment(models.Model):
     status = models.CharField(
         max_length=16, choices=ExperimentStatus.choices, default=ExperimentStatus.RUNNING
     )
-    metrics = models.JSONField(default=dict)
-    parameters = models.JSONField(default=dict)
+    metrics = JSONTextField(default=dict)
+    parameters = JSONTextField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=150)
@@ -120,7 +138,7 @@ class Deployment(models.Model):
     activates_at = models.DateTimeField(null=True, blank=True)
     endpoint_url = models.CharField(max_length=500)
     replicas = models.PositiveIntegerField(default=1)
-    resources = models.JSONField(default=dict)
+    resources = JSONTextField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150)

@@ -200,7 +200,9 @@ def experiment_update(*, experiment_id: str, data: dict[str, Any]) -> Experiment
     if experiment.status in TERMINAL_EXPERIMENT and target != experiment.status:
         raise Conflict(f"Experiment {experiment.id!r} is {experiment.status}; a finished experiment cannot change status.")
     if "completed_at" in data and target not in TERMINAL_EXPERIMENT:
-        raise ValidationError({"completed_at": ["Only a completed, failed or cancelled experiment has a completion time."]})
+        # A conflict with the experiment's state, not malformed input: the same body is
+        # fine for an experiment being finished.
+        raise Conflict("completed_at: only a completed, failed or cancelled experiment has a completion time.")
     experiment.status = target
     if "metrics" in data:
         experiment.metrics = {**experiment.metrics, **data["metrics"]}

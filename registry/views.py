@@ -97,13 +97,19 @@ class RegistryApi(APIView):
         return self.request.user.get_username()
 
 
-def _body(request: Request, serializer_class: type[drf_serializers.Serializer]) -> dict[str, Any]:
-    """The validated JSON object body, or a 400 naming what is wrong."""
+def _body(
+    request: Request, serializer_class: type[drf_serializers.Serializer], *, required: bool = True
+) -> dict[str, Any]:
+    """The validated JSON object body, or a 400 naming what is wrong.
+
+    A PATCH may come without a body: it changes nothing."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length <= 0:
+        if not required:
+            return {}
         raise ValidationError({"body": ["A JSON object body is required."]})
     if length > MAX_BODY_BYTES:
         raise ValidationError({"body": [f"The body exceeds {MAX_BODY_BYTES} bytes."]})
@@ -298,7 +304,7 @@ class VersionDetailApi(RegistryApi):
     def patch(self, request: Request, modelId: str, versionId: str) -> Response:  # noqa: N803
         model = services.get_or_404(RegisteredModel.objects, modelId, "Model")
         services.get_or_404(ModelVersion.objects.filter(model=model), versionId, "Version")
-        data = _body(request, ModelVersionPatchSerializer)
+        data = _body(request, ModelVersionPatchSerializer, required=False)
         version = services.version_update(model_id=modelId, version_id=versionId, data=data)
         return Response(selectors.version_json(version))
 
@@ -379,7 +385,7 @@ class ExperimentDetailApi(RegistryApi):
     )
     def patch(self, request: Request, experimentId: str) -> Response:  # noqa: N803
         services.get_or_404(Experiment.objects, experimentId, "Experiment")
-        data = _body(request, ExperimentPatchSerializer)
+        data = _body(request, ExperimentPatchSerializer, required=False)
         experiment = services.experiment_update(experiment_id=experimentId, data=data)
         return Response(selectors.experiment_json(experiment))
 
@@ -460,7 +466,7 @@ class DeploymentDetailApi(RegistryApi):
     )
     def patch(self, request: Request, deploymentId: str) -> Response:  # noqa: N803
         services.get_or_404(Deployment.objects, deploymentId, "Deployment")
-        data = _body(request, DeploymentPatchSerializer)
+        data = _body(request, DeploymentPatchSerializer, required=False)
         deployment = services.deployment_update(deployment_id=deploymentId, data=data)
         return Response(selectors.deployment_json(deployment))
 
