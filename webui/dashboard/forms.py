@@ -13,7 +13,7 @@ import re
 
 from django import forms
 
-from webui.jfrogml.errors import Conflict, JFrogMLError, ValidationFailed
+from webui.jfrogml.errors import Conflict, JFrogMLError, NotFound, Unavailable, ValidationFailed
 
 NAME_MAX = 200
 TAG_MAX = 64
@@ -221,6 +221,12 @@ def add_upstream_errors(form: forms.Form, exc: JFrogMLError, *, field_map: dict[
                 form.add_error(target, f"JFrog ML: {text}")
             else:
                 form.add_error(None, f"JFrog ML rejected {name}: {text}")
+        return
+    if isinstance(exc, Unavailable):
+        form.add_error(None, f"{exc.message} Nothing was saved; try again in a moment.")
+        return
+    if isinstance(exc, NotFound):
+        form.add_error(None, f"JFrog ML no longer has what this refers to: {exc.message}")
         return
     if isinstance(exc, Conflict):
         form.add_error(None, f"JFrog ML refused this as a conflict: {exc.message}")

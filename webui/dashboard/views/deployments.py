@@ -13,7 +13,7 @@ from webui.dashboard.forms import DeploymentForm, add_upstream_errors
 from webui.dashboard.models import DeploymentResources
 from webui.dashboard.templatetags.pond import freshness_text, status_css
 from webui.jfrogml import services
-from webui.jfrogml.errors import Conflict, JFrogMLError, NotFound, ValidationFailed
+from webui.jfrogml.errors import JFrogMLError, NotFound
 
 
 @require_GET
@@ -103,7 +103,7 @@ def deployment_create(request: HttpRequest) -> HttpResponse:
                 memory=values["memory"],
                 gpu=values["gpu"],
             )
-        except (ValidationFailed, Conflict, NotFound) as exc:
+        except JFrogMLError as exc:
             add_upstream_errors(form, exc, field_map={"resources": "cpu"})
         else:
             # JFrog ML does not return resources; Pond keeps what was asked for.
@@ -136,6 +136,9 @@ def deployment_delete(request: HttpRequest, deployment_id: str) -> HttpResponse:
             services.deployment_delete(deployment_id=deployment_id)
         except NotFound:
             messages.info(request, "That deployment was already deleted.")
+        except JFrogMLError as exc:
+            messages.error(request, f"The deployment was not deleted: {exc.message}")
+            return redirect("deployment_detail", deployment_id=deployment_id)
         else:
             messages.success(request, "Deployment deleted.")
         DeploymentResources.objects.filter(deployment_id=deployment_id).delete()

@@ -14,7 +14,7 @@ from webui.dashboard.forms import ExperimentForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, selected_ids
 from webui.dashboard.views.models import _render_compare
 from webui.jfrogml import services
-from webui.jfrogml.errors import Conflict, NotFound, ValidationFailed
+from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import EXPERIMENT_STATUSES
 
 
@@ -93,7 +93,7 @@ def experiment_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             experiment = services.experiment_create(**form.cleaned_data)
-        except (ValidationFailed, Conflict, NotFound) as exc:
+        except JFrogMLError as exc:
             add_upstream_errors(form, exc)
         else:
             messages.success(request, f"Experiment “{experiment.name or experiment.id}” created.")
@@ -111,6 +111,9 @@ def experiment_delete(request: HttpRequest, experiment_id: str) -> HttpResponse:
             services.experiment_delete(experiment_id=experiment_id)
         except NotFound:
             messages.info(request, "That experiment was already deleted.")
+        except JFrogMLError as exc:
+            messages.error(request, f"The experiment was not deleted: {exc.message}")
+            return redirect("experiment_detail", experiment_id=experiment_id)
         else:
             messages.success(request, "Experiment deleted.")
         return redirect("experiment_list")

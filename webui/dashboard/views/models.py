@@ -14,7 +14,7 @@ from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import RegistryModelForm, VersionForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, csv_response, selected_ids
 from webui.jfrogml import services
-from webui.jfrogml.errors import Conflict, NotFound, ValidationFailed
+from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import VERSION_STATUSES
 
 # The service's sort keys: "updated" and "versions" put the most recent / most first.
@@ -160,7 +160,7 @@ def model_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             model = services.model_create(**form.cleaned_data)
-        except (ValidationFailed, Conflict) as exc:
+        except JFrogMLError as exc:
             add_upstream_errors(form, exc)
         else:
             messages.success(request, f"Model “{model.display_name}” created.")
@@ -178,7 +178,7 @@ def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.model_update(model_id=model_id, **form.cleaned_data)
-            except (ValidationFailed, Conflict) as exc:
+            except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
                 messages.success(request, f"Model “{form.cleaned_data['name']}” saved.")
@@ -207,8 +207,8 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
             services.model_delete(model_id=model_id)
         except NotFound:
             messages.info(request, "That model was already deleted.")
-        except Conflict as exc:
-            messages.error(request, f"JFrog ML refused to delete the model: {exc.message}")
+        except JFrogMLError as exc:
+            messages.error(request, f"The model was not deleted: {exc.message}")
             return redirect("model_detail", model_id=model_id)
         else:
             messages.success(request, "Model deleted, with all its versions.")
@@ -237,7 +237,7 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
         if form.is_valid():
             try:
                 version = services.version_create(model_id=model_id, **form.cleaned_data)
-            except (ValidationFailed, Conflict) as exc:
+            except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
                 messages.success(request, f"Version “{version.label}” created as draft.")
@@ -272,8 +272,8 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
             services.version_delete(model_id=model_id, version_id=version_id)
         except NotFound:
             messages.info(request, "That version was already deleted.")
-        except Conflict as exc:
-            messages.error(request, f"JFrog ML refused to delete the version: {exc.message}")
+        except JFrogMLError as exc:
+            messages.error(request, f"The version was not deleted: {exc.message}")
             return redirect("version_detail", model_id=model_id, version_id=version_id)
         else:
             messages.success(request, "Version deleted.")

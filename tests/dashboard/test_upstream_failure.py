@@ -1,0 +1,94 @@
+"""When JFrog ML is down, slow or talking garbage: stale data with its age, or a
+friendly 503 with a retry link. Never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard.fake_upstream import PAGES, serve_world, simple_world
+from tests.support.faultserver import FaultServer, hang, status, text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HTML_PAGES = [p for p in PAGES if "format=csv" not in p]
+
+
+@pytest.fixture
+def fault(settings):
+    with FaultServer() as server:
+        settings.JFROG_ML_URL = server.url
+        yield server
+
+
+def test_with_nothing_cached_every_page_is_a_friendly_503_with_a_retry_link(client_for, dead_upstream):
+    client = client_for("alice")
+    for url in PAGES:
+        resp = client.get(url)
+        assert resp.status_code == 503, url
+        body = resp.content.decode()
+        assert "JFrog ML is not answering" in body, url
+        assert "Retry</a>" in body, url
+        assert "Traceback" not in body
+
+
+def test_the_live_status_endpoint_says_503_without_a_traceback(client_for, dead_upstream):
+    resp = client_for("alice").get("/deployments/status.json")
+    assert resp.status_code == 503
+    assert "error" in resp.json()
+
+
+def test_when_jfrog_ml_goes_down_pages_show_the_last_data_with_a_banner(client_for, fault, settings):
+    serve_world(fault, **simple_world())
+    client = client_for("alice")
+    for url in HTML_PAGES:
+        assert client.get(url).status_code == 200, url
+    # refuse() stops new connections; the rule makes kept-alive ones fail too.
+    fault.on(None, None, status(503))
+    fault.refuse()
+    for name in ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT"):
+        setattr(settings, f"JFROG_ML_TTL_{name}", 0.0)
+    for url in HTML_PAGES:
+        resp = client.get(url)
+        body = resp.content.decode()
+        assert resp.status_code == 200, url
+        assert 'data-testid="stale-banner"' in body, url
+        assert "JFrog ML is not answering" in body, url
+        assert 'class="freshness stale"' in body, url
+    assert "ok-model" in client.get("/models/mdl_1/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [status(500), status(503, retry_after=1), text("<html>proxy error</html>", content_type="text/html"), text("[1, 2]", content_type="application/json")],
+    ids=["500", "503", "html", "wrong-json-shape"],
+)
+def test_errors_and_garbage_from_jfrog_ml_never_make_a_500(client_for, fault, behaviour):
+    fault.on(None, None, behaviour)
+    client = client_for("alice")
+    for url in PAGES:
+        resp = client.get(url)
+        assert resp.status_code in (503, 404), (url, resp.status_code)
+        assert "Traceback" not in resp.content.decode()
+
+
+def test_a_hanging_upstream_is_cut_off_by_the_timeout(client_for, fault, settings):
+    settings.JFROG_ML_READ_TIMEOUT = 0.3
+    fault.on(None, None, hang)
+    resp = client_for("alice").get("/deployments/")
+    assert resp.status_code == 503
+
+
+def test_a_write_while_jfrog_ml_is_down_says_so_on_the_form(client_for, dead_upstream):
+    resp = client_for("bob").post("/models/new/", {"name": "later"})
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "Nothing was saved" in body
+    assert 'value="later"' in body
+
+
+def test_an_unknown_page_is_a_friendly_404(client_for, upstream_url):
+    resp = client_for("alice").get("/models/mdl_nope/")
+    assert resp.status_code == 404
+    assert "We could not find that" in resp.content.decode()
+    resp = client_for("alice").get("/no/such/page/")
+    assert resp.status_code == 404
