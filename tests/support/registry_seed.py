@@ -52,3 +52,42 @@ def seed_models(count: int, *, versions_per_model: int = 0, prefix: str = "bulk"
     RegisteredModel.objects.bulk_create(models, batch_size=500)
     ModelVersion.objects.bulk_create(versions, batch_size=500)
     return [m.id for m in models]
+
+
+def seed_experiments_and_deployments(model_ids: list[str], *, experiments_per_model: int = 2, deployments: int = 0) -> None:
+    """Experiments for each model and `deployments` active deployments (of each model's v1)."""
+    from registry.models import Deployment, Experiment
+
+    base = datetime(2025, 6, 1, tzinfo=UTC)
+    statuses = ["running", "completed", "failed", "cancelled"]
+    experiments = [
+        Experiment(
+            id=f"exp_{mid[4:]}_{e}",
+            name=f"{mid} run {e}",
+            model_id=mid,
+            status=statuses[e % 4],
+            metrics={"accuracy": 0.6 + e / 100},
+            parameters={"lr": str(0.01 * (e + 1))},
+            created_at=base + timedelta(minutes=e),
+            completed_at=None if e % 4 == 0 else base + timedelta(minutes=e + 5),
+            created_by="seed",
+        )
+        for mid in model_ids
+        for e in range(experiments_per_model)
+    ]
+    Experiment.objects.bulk_create(experiments, batch_size=500)
+    rows = [
+        Deployment(
+            id=f"dep_{mid[4:]}",
+            name=f"{mid}-serving",
+            model_id=mid,
+            model_version_id=f"ver_{mid[4:]}_1",
+            status="active",
+            endpoint_url=f"https://{mid}.serving.example/v1/predict",
+            replicas=1,
+            created_at=base,
+            updated_at=base,
+        )
+        for mid in model_ids[:deployments]
+    ]
+    Deployment.objects.bulk_create(rows, batch_size=500)
