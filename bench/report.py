@@ -310,9 +310,24 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
     poller = p.get("poller", {})
     if poller:
         task = poller.get("task_seconds") or {}
-        lines += [f"Poller cycle at {s.get('deployments', 0):,} deployments: last recorded "
-                  f"{_fmt(poller.get('last_cycle_seconds'), 2)} s; task runs that polled: {task.get('n', 0)}, "
-                  f"median {_fmt(task.get('median'), 2)} s, worst {_fmt(task.get('max'), 2)} s.", ""]
+        cat = poller.get("catalog_refresh_seconds") or {}
+        lines += [f"Poller cycle at {s.get('deployments', 0):,} deployments: task runs that polled: {task.get('n', 0)}, "
+                  f"median {_fmt(task.get('median'), 2)} s, worst {_fmt(task.get('max'), 2)} s (last cycle as the "
+                  f"poller recorded it: {_fmt(poller.get('last_cycle_seconds'), 2)} s). Catalog refreshes: "
+                  f"{cat.get('n', 0)}, median {_fmt(cat.get('median'), 2)} s.", ""]
+    prof = p.get("profile")
+    if prof:
+        lines += [f"Profile of the slowest page, `{prof.get('page')}` (py-spy on every web worker under the same "
+                  f"load): {prof.get('verdict')}" + (f", {prof.get('samples', 0):,} samples." if prof.get("samples") else "."), ""]
+        if prof.get("kinds"):
+            lines += ["Time by kind of work (innermost recognised frame): " + ", ".join(
+                f"{k['kind']} {k['share'] * 100:.0f}%" for k in prof["kinds"]) + ".", ""]
+        if prof.get("inclusive"):
+            lines += ["| Share of samples (inclusive) | Pond's function |", "|---|---|"]
+            lines += [f"| {r['share'] * 100:.0f}% | `{r['function']}` |" for r in prof["inclusive"]]
+            lines += ["", "| Share of samples (self) | Function |", "|---|---|"]
+            lines += [f"| {r['share'] * 100:.0f}% | `{r['function']}` |" for r in prof["self"]]
+            lines.append("")
     mem = p.get("memory_mib", {})
     if mem:
         lines += ["Peak memory (VmHWM): " + "; ".join(

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import load, report, stack  # noqa: E402
+from bench import load, profile, report, seed_api, stack  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SIZES = {
@@ -51,6 +51,7 @@ class Options:
     poll_interval: float
     web_workers: int
     threads: int
+    profile: str
 
 
 class Interrupted(Exception):
@@ -108,7 +109,7 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     secret = secrets.token_urlsafe(40)
     reg_port, web_port, floor_port = stack.free_port(), stack.free_port(), stack.free_port()
     reg_env = {**_base_env(database_url, secret, out / "var-registry"), "POND_EMBEDDED_REGISTRY": "1",
-               "PORT": str(reg_port)}
+               "PORT": str(reg_port), "REGISTRY_DEPLOY_DELAY": "1"}
     upstream = f"http://127.0.0.1:{reg_port}/ml/api"
     pond_env = {
         **_base_env(database_url, secret, out / "var-pond"),
@@ -136,8 +137,10 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
             "--versions-per-model", str(sizes["versions_per_model"]),
             "--experiments", str(sizes["experiments"]), "--deployments", str(sizes["deployments"]),
         ], reg_env, timeout=1200, log=setup_log)
+        seeded = True
     except stack.StackError as exc:
         result["setup_errors"].append(f"seed_registry: {exc}")
+        seeded = False
     result["timings"]["seed_registry_s"] = round(time.monotonic() - t, 1)
 
     log(f"{name}: starting the registry (gunicorn on :{reg_port})")
@@ -153,6 +156,14 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     except (stack.StackError, IndexError) as exc:
         result["setup_errors"].append(f"registry_token: {exc}")
     pond_env["JFROG_ML_TOKEN"] = token
+    if not seeded and token:
+        t = time.monotonic()
+        log(f"{name}: no bulk seeding in the registry; seeding a small data set through its API instead")
+        try:
+            result["seeded_via_api"] = seed_api.seed_via_api(upstream, token, sizes)
+        except requests.RequestException as exc:
+            result["setup_errors"].append(f"seeding through the API: {exc}")
+        result["timings"]["seed_registry_s"] += round(time.monotonic() - t, 1)
 
     t = time.monotonic()
     try:
@@ -177,7 +188,6 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
         {**pond_env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"})
     floor_url = f"http://127.0.0.1:{floor_port}/floor"
     stack.wait_http(floor_url, floor_proc)
-    result["floor"] = [_measure_floor(floor_url, opts)]
 
     log(f"{name}: starting Pond (gunicorn on :{web_port}), the Celery worker and beat")
     web = procs.start("web", stack.gunicorn_cmd(
@@ -192,6 +202,9 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     stack.wait_http(f"{base}/healthz", web)
     _wait_first_poll(base, timeout=max(30.0, 6 * opts.poll_interval))
 
+    # The floor is measured with the whole stack up (the poller ticking, as during the
+    # pages), once before the pages and once after, and the two are averaged.
+    result["floor"] = [_measure_floor(floor_url, opts)]
     targets = _discover(upstream, token, result)
     pages = _pages(targets)
     web_log = load.LogTail(out / "web.log")
@@ -202,6 +215,8 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
         result["pages"][key] = _measure_page(base + path, None if anonymous else session, opts, web_log,
                                              registry_log)
 
+    if opts.profile != "none":
+        result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
     result["registry"] = _measure_registry(upstream, token, targets, opts)
     result["floor"].append(_measure_floor(floor_url, opts))
     result["status_change"] = _measure_status_changes(base, upstream, token, opts)
@@ -346,6 +361,20 @@ def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web_l
     return entry
 
 
+def _profile(opts: Options, measured: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
+             session: dict[str, str], web: stack.Proc, out: Path) -> dict[str, Any]:
+    """py-spy on the web workers while wrk drives the slowest page (or the one asked for)."""
+    ok = {k: v["warm"]["rps"] for k, v in measured.items() if v.get("verdict") == "ok" and v.get("warm", {}).get("rps")}
+    key = min(ok, key=ok.get) if opts.profile == "auto" and ok else opts.profile
+    if key not in pages:
+        return {"verdict": f"not available (no such page: {key})"}
+    path, anonymous = pages[key]
+    log(f"profiling page {key} with py-spy")
+    found = profile.profile_page(base + path, master_pid=web.pid, seconds=opts.seconds, connections=opts.connections,
+                                 headers={} if anonymous else _cookie_header(session), out=out)
+    return {"page": key, **found}
+
+
 def _measure_registry(upstream: str, token: str, targets: dict[str, Any], opts: Options) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     out: dict[str, Any] = {}
@@ -422,18 +451,20 @@ def _poller_figures(base: str, worker_log: Path) -> dict[str, Any]:
     """The poller's cycle time: from its own record (/status.json) and the worker's task log."""
     doc = _status_doc(base) or {}
     out: dict[str, Any] = {"last_cycle_seconds": (doc.get("poller") or {}).get("last_cycle_seconds")}
-    succeeded = []
+    runs: dict[str, list[float]] = {"deployment_status_poll": [], "catalog_refresh": []}
     try:
         for line in worker_log.read_text(errors="replace").splitlines():
-            if "deployment_status_poll" in line and " succeeded in " in line:
-                tail = line.split(" succeeded in ", 1)[1]
-                seconds = float(tail.split("s", 1)[0])
-                # Ticks that found no poll due return at once; they are not cycles.
-                if "'polled': True" in tail or "polled=True" in tail or '"polled": true' in tail:
-                    succeeded.append(seconds)
+            if " succeeded in " not in line:
+                continue
+            task = next((t for t in runs if f".{t}[" in line), None)
+            tail = line.split(" succeeded in ", 1)[1]
+            # Ticks that found no poll due (or the lock taken) return at once; they are not cycles.
+            if task and tail.rstrip().endswith(": 'ok'"):
+                runs[task].append(float(tail.split("s:", 1)[0]))
     except (OSError, ValueError):
         pass
-    out["task_seconds"] = load.summarise(succeeded)
+    out["task_seconds"] = load.summarise(runs["deployment_status_poll"])
+    out["catalog_refresh_seconds"] = load.summarise(runs["catalog_refresh"])
     return out
 
 
@@ -456,6 +487,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-interval", type=float, default=5.0, help="POND_POLL_INTERVAL (default 5)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (as docker-compose: 3)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (as docker-compose: 4)")
+    parser.add_argument("--profile", help="page to profile with py-spy under load: a page key, auto (the slowest; "
+                        "default) or none (default with --quick)")
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md / results.json")
     return parser.parse_args(argv)
 
@@ -473,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         poll_interval=args.poll_interval,
         web_workers=args.web_workers,
         threads=args.threads,
+        profile=args.profile or ("none" if quick else "auto"),
     )
     largest = dict(SIZES[args.scale])
     for key in ("models", "versions_per_model", "experiments", "deployments"):
@@ -482,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale == "full" and largest["models"] > SIZES["small"]["models"]:
         # The growth comparison needs upstream calls per view at 100 models; short runs suffice.
         small_opts = Options(**{**opts.__dict__, "seconds": min(opts.seconds, 3), "warmup": 1,
-                                "status_changes": min(opts.status_changes, 5)})
+                                "status_changes": min(opts.status_changes, 5), "profile": "none"})
         passes.append(("small", dict(SIZES["small"]), small_opts))
     passes.append(("full" if args.scale == "full" else "small", largest, opts))
 

@@ -1,0 +1,121 @@
+"""Where a page's time goes: py-spy samples Pond's web workers while wrk drives the page.
+
+py-spy (`pip install py-spy`, a dev dependency) attaches to running processes, so
+the profile is of the real gunicorn workers under load, not of a test client.
+Without py-spy the profile is skipped and the report says so.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench import load
+
+_LINE_NO = re.compile(r":\d+\)$")
+
+
+def py_spy() -> str | None:
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def profile_page(url: str, *, master_pid: int, seconds: float, connections: int, headers: dict[str, str],
+                 out: Path) -> dict[str, Any]:
+    """Sample every web worker for `seconds` under load; returns the hottest functions."""
+    exe = py_spy()
+    if exe is None:
+        return {"verdict": "not available (py-spy is not installed)"}
+    raw = out / "profile.txt"
+    spy = subprocess.Popen(
+        [exe, "record", "--pid", str(master_pid), "--subprocesses", "--duration", str(max(1, round(seconds))),
+         "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    time.sleep(1.0)  # let py-spy attach before the load starts
+    warm = load.wrk(url, seconds=seconds, connections=connections, headers=headers)
+    try:
+        _, err = spy.communicate(timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        _, err = spy.communicate()
+    if not raw.exists():
+        return {"verdict": f"not available (py-spy: {(err or '').strip()[-300:]})"}
+    return {"verdict": "ok", "url": url, "load": warm.as_dict(), **summarise(raw)}
+
+
+# Where a sample's time is attributed: the innermost frame that belongs to one of these.
+BUCKETS = (
+    ("templates", ("django/template/", "jinja2/")),
+    ("cache (Redis)", ("django_redis/", "/redis/")),
+    ("database", ("psycopg/", "django/db/", "sqlite3")),
+    ("upstream HTTP", ("requests/", "urllib3/", "http/client.py")),
+    ("JSON", ("json/",)),
+    ("HTTP server (gunicorn)", ("gunicorn/",)),
+)
+
+
+def _bucket(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, markers in BUCKETS:
+            if any(m in frame for m in markers):
+                return name
+        if _is_pond(frame):
+            return "Pond's own code"
+    return "Django and other Python"
+
+
+def summarise(raw: Path, top: int = 15) -> dict[str, Any]:
+    """Where the samples went: by kind of work, Pond's own functions (inclusive), and self time."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    buckets: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = [_LINE_NO.sub(")", f.strip()) for f in stack.split(";") if "(" in f]
+        if not frames:
+            continue
+        total += n
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+        buckets[_bucket(frames)] += n
+    if not total:
+        return {"samples": 0}
+
+    def share(counter: Counter[str], keep) -> list[dict[str, Any]]:
+        rows = [(f, c) for f, c in counter.most_common() if keep(f)][:top]
+        return [{"function": _short(f), "share": round(c / total, 3)} for f, c in rows]
+
+    return {
+        "samples": total,
+        "kinds": [{"kind": k, "share": round(c / total, 3)} for k, c in buckets.most_common()],
+        # Pond's own functions (middleware excluded: it wraps everything).
+        "inclusive": share(inclusive, lambda f: _is_pond(f) and "middleware" not in f),
+        "self": share(own, lambda f: True),
+    }
+
+
+def _is_pond(frame: str) -> bool:
+    """py-spy names files relative to the working directory (the repository) when it can."""
+    where = frame.rsplit("(", 1)[-1]
+    return where.startswith(("webui/", "registry/", "/work/main/webui/", "/work/main/registry/"))
+
+
+def _short(frame: str) -> str:
+    """`fn (/abs/.../site-packages/django/template/base.py)` -> `fn (django/template/base.py)`."""
+    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        if marker in frame:
+            head, _, tail = frame.partition("(")
+            return f"{head}({tail.split(marker, 1)[1]}"
+    return frame
