@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "webui.dashboard",
     "webui.status",
     "webui.reviews",
+    "webui.insights",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("webui.status.urls")),
     path("", include("webui.reviews.urls")),
+    path("", include("webui.insights.urls")),
     path("", include("webui.dashboard.urls")),
 ]
 
