@@ -78,6 +78,14 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def loadavg() -> list[float] | None:
+    """1, 5 and 15-minute load averages: how busy the (shared) machine was."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return None
+
+
 # --- verdicts ------------------------------------------------------------------------
 
 
@@ -90,6 +98,14 @@ def floor_of(p: dict[str, Any]) -> dict[str, float] | None:
         "p50_ms": round(statistics.mean(f["p50_ms"] for f in runs), 2),
         "p99_ms": round(statistics.mean(f["p99_ms"] for f in runs), 2),
     }
+
+
+def page_floor(page: dict[str, Any], pass_floor: dict[str, float] | None) -> dict[str, float] | None:
+    """The floor sampled right before this page, else the pass's mean floor."""
+    f = page.get("floor")
+    if f and f.get("requests") and not f.get("error"):
+        return {"rps": f["rps"], "p50_ms": f["p50_ms"], "p99_ms": f["p99_ms"]}
+    return pass_floor
 
 
 def _target(tid: str, what: str, measured: float | None, limit: float, *, higher_is_better: bool,
@@ -126,8 +142,10 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     floor = floor_of(p)
     pages = p.get("pages", {})
+    pass_floor = floor
     for key, page in pages.items():
         label = PAGE_NAMES.get(key, key)
+        floor = page_floor(page, pass_floor)
         warm = page.get("warm") if page.get("verdict") == "ok" else None
         why = page.get("verdict", "not measured")
         if key in STATUS_LIGHT:
@@ -160,7 +178,7 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         warm = reg.get("warm")
         out.append(_target(f"registry.{key}", f"Registry {key} throughput ≥ 1/4 floor",
                            warm["rps"] if warm and warm.get("requests") else None,
-                           (floor or {"rps": 0})["rps"] / 4, higher_is_better=True, unit="req/s",
+                           (pass_floor or {"rps": 0})["rps"] / 4, higher_is_better=True, unit="req/s",
                            pass_name=name, note=reg.get("verdict", "")))
     change = p.get("status_change", {})
     interval = change.get("poll_interval_s", 5.0)
@@ -267,6 +285,10 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
     if p.get("setup_errors"):
         lines += ["Setup problems (measured anyway):", ""] + [f"- {e.splitlines()[0][:300]}" for e in p["setup_errors"]] + [""]
     t = p.get("timings", {})
+    if p.get("loadavg_start") or p.get("loadavg_end"):
+        lines += [f"Load average (1/5/15 min) at the start of the pass: {p.get('loadavg_start')}, at the end: "
+                  f"{p.get('loadavg_end')} — on {os.cpu_count()} cores; anything well above that means other work "
+                  "shared the machine during the run.", ""]
     lines += [f"Setup: migrate {_fmt(t.get('migrate_s'))} s, seed registry {_fmt(t.get('seed_registry_s'))} s, "
               f"users + status history {_fmt(t.get('seed_history_s'))} s; whole pass {_fmt(t.get('pass_total_s'))} s.", ""]
     if floor:
@@ -274,11 +296,15 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
                   f"(mean of {len(p.get('floor', []))} runs: "
                   + ", ".join(f"{f['rps']:,.0f}/s" for f in p.get("floor", [])) + ").", ""]
     lines += [
+        "Each page's ratios are to the floor sampled just before it (its req/s in the last column).",
+        "",
         "| Page | Verdict | req/s | of floor | p50 ms | ×floor | p99 ms | cold ms (median) | upstream ms cold | "
-        "upstream calls cold | upstream calls/view warm | non-2xx |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "upstream calls cold | upstream calls/view warm | non-2xx | floor req/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    pass_floor = floor
     for key, page in p.get("pages", {}).items():
+        floor = page_floor(page, pass_floor)
         warm = page.get("warm") or {}
         cold = page.get("cold") or []
         cold_ms = statistics.median(c["ms"] for c in cold) if cold else None
@@ -289,9 +315,10 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
             f"{_ratio(warm.get('rps'), (floor or {}).get('rps'))} | {_fmt(warm.get('p50_ms'), 2)} | "
             f"{_ratio(warm.get('p50_ms'), (floor or {}).get('p50_ms'))} | {_fmt(warm.get('p99_ms'), 2)} | "
             f"{_fmt(cold_ms)} | {_fmt(up_ms)} | {_fmt(up_calls, 0)} | {_fmt(warm.get('upstream_per_view'), 3)} | "
-            f"{_fmt(warm.get('status_errors'), 0) if warm else '–'} |"
+            f"{_fmt(warm.get('status_errors'), 0) if warm else '–'} | {_fmt((page.get('floor') or {}).get('rps'), 0)} |"
         )
     lines.append("")
+    floor = pass_floor
     reg = p.get("registry", {})
     if reg:
         lines += ["Registry (the upstream, hit directly):", ""]

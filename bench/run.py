@@ -103,6 +103,7 @@ def _base_env(database_url: str, secret: str, var_dir: Path) -> dict[str, str]:
 def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs: stack.Stack,
               setup_log: Path, result: dict[str, Any]) -> None:
     t0 = time.monotonic()
+    result["loadavg_start"] = report.loadavg()
     database_url = stack.recreate_database(out)
     result["database"] = "postgresql" if database_url.startswith("postgres") else "sqlite"
     stack.redis_flush()
@@ -213,7 +214,7 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     for key, (path, anonymous) in pages.items():
         log(f"{name}: page {key}: {path}")
         result["pages"][key] = _measure_page(base + path, None if anonymous else session, opts, web_log,
-                                             registry_log)
+                                             registry_log, floor_url)
 
     if opts.profile != "none":
         result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
@@ -222,6 +223,7 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     result["status_change"] = _measure_status_changes(base, upstream, token, opts)
     result["poller"] = _poller_figures(base, out / "worker.log")
     result["memory_mib"] = {p: stack.peak_memory(procs.get(p)) for p in ("web", "worker", "beat", "registry", "floor")}
+    result["loadavg_end"] = report.loadavg()
     result["timings"]["pass_total_s"] = round(time.monotonic() - t0, 1)
 
 
@@ -323,7 +325,7 @@ def _cookie_header(cookies: dict[str, str] | None) -> dict[str, str]:
 
 
 def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web_log: load.LogTail,
-                  registry_log: load.LogTail) -> dict[str, Any]:
+                  registry_log: load.LogTail, floor_url: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"url": url.split("/", 3)[-1] and "/" + url.split("/", 3)[-1]}
     probe = load.get(url, cookies=cookies)
     entry["verdict"] = probe.verdict()
@@ -348,6 +350,10 @@ def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web_l
             "upstream_paths": sorted({c.path for c in calls})[:10],
         })
     entry["cold"] = cold
+
+    # The floor again, right before this page's run: the machine is shared, and a ratio to
+    # a floor measured minutes earlier would carry whatever else ran in between.
+    entry["floor"] = load.wrk(floor_url, seconds=max(2.0, opts.seconds / 3), connections=opts.connections).as_dict()
 
     # Warm: a warm-up, then a fixed-concurrency run; upstream calls counted over the run.
     headers = _cookie_header(cookies)
