@@ -59,7 +59,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users: {', '.join(DEMO_USERS)} (password: {DEMO_PASSWORD})")
 
     def _seed_history(self) -> None:
+        # The server is not running while we seed, so read the embedded registry's
+        # deployments from its tables rather than over HTTP (embedded mode only).
+        from registry.models import Deployment
         from webui.status.demo import seed_history
 
-        created = seed_history()
-        self.stdout.write(f"Status history: {created} events.")
+        deployments = [
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "status": row["status"],
+                "model_id": row["model_id"],
+                "model_version_id": row["model_version_id"],
+            }
+            for row in Deployment.objects.values("id", "name", "status", "model_id", "model_version_id")
+        ]
+        seeded = seed_history(deployments=deployments)
+        self.stdout.write(f"Status history: {seeded} deployments given 90 days of history.")
