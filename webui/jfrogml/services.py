@@ -518,9 +518,18 @@ def versions_compare(*, model_id: str, version_ids: Iterable[str]) -> VersionsCo
 # --- experiments ----------------------------------------------------------------------------------
 
 
+def _catalog_or_none() -> catalog.Catalog | None:
+    """The catalog for labels on a page; a page still renders (with ids) without it."""
+    try:
+        return catalog.get_catalog()
+    except JFrogMLError as exc:
+        log.warning("catalog unavailable for labels: %s", exc.message)
+        return catalog.load()
+
+
 def _model_names() -> dict[str, str]:
-    """Model id -> name from the catalog (no upstream call when it exists)."""
-    cat = catalog.load()
+    """Model id -> name from the catalog (no upstream call once it exists)."""
+    cat = _catalog_or_none()
     if cat is None:
         return {}
     return {row[catalog.ID]: row[catalog.NAME] or row[catalog.ID] for row in cat.rows}
@@ -616,7 +625,7 @@ class DeploymentList:
 
 
 def _version_labels() -> dict[str, str]:
-    cat = catalog.load()
+    cat = _catalog_or_none()
     if cat is None:
         return {}
     return {v[0]: v[1] or v[0] for row in cat.rows for v in (row[catalog.VERSIONS] or ())}
