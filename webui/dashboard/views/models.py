@@ -139,6 +139,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
             "metric": metric,
             "metric_names": metric_names,
             "chart": chart,
+            "version_names": {v.id: v.label for v in data.versions},
         },
     )
 
@@ -258,7 +259,13 @@ def version_detail(request: HttpRequest, model_id: str, version_id: str) -> Http
     return render(
         request,
         "dashboard/version_detail.html",
-        {"data": data, "model": data.model, "version": data.version, "compare_with": production[:1]},
+        {
+            "data": data,
+            "model": data.model,
+            "version": data.version,
+            "compare_with": production[:1],
+            "version_names": {data.version.id: data.version.label},
+        },
     )
 
 
