@@ -206,7 +206,7 @@ class PromotionRule(models.Model):
     )
     enabled = models.BooleanField(default=True)
     description = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["scope_model_id", "scope_tag", "id"]
