@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -248,6 +249,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# --- Login throttling (django-axes) --------------------------------------------
+# Failed logins are counted per (username, client address); after
+# POND_LOGIN_FAILURE_LIMIT of them that pair is refused (429, the login form with a
+# message) for POND_LOGIN_COOLOFF seconds, then may try again: a cool-off, never a
+# permanent lockout that an attacker could use to shut a colleague out. The client
+# address is the TCP peer (webui.core.throttling.client_ip), never X-Forwarded-For,
+# so a spoofed header cannot reset the count. The registry's basic auth goes through
+# the same backends, so it is throttled the same way (a locked pair gets 401).
+INSTALLED_APPS.append("axes")
+# Last, as axes requires: it turns the backend's "locked out" flag into the response.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("POND_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = envint("POND_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=envfloat("POND_LOGIN_COOLOFF", 900.0, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "webui.core.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "webui.core.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Hammering during the cool-off must not extend it forever (that would be a permanent lockout).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
 # --- Internationalisation, static files --------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -353,3 +379,21 @@ POND_PROMOTION_RULES = envjson("POND_PROMOTION_RULES", [])
 # Slack-compatible incoming-webhook URLs told about every decision (never blocking).
 POND_REVIEW_WEBHOOKS = envlist("POND_REVIEW_WEBHOOKS", [])
 POND_REVIEW_WEBHOOK_TIMEOUT = envfloat("POND_REVIEW_WEBHOOK_TIMEOUT", 2.0, minimum=0.1)
+
+# --- Insights -------------------------------------------------------------------
+# How many versions of one model may be in production at once before the
+# production-truth page flags it (one, unless a team runs several side by side).
+POND_INSIGHTS_MAX_PRODUCTION_VERSIONS = envint("POND_INSIGHTS_MAX_PRODUCTION_VERSIONS", 1, minimum=1)
+# Exceptions to that limit as a JSON object: {"<model id>": 2, "tag:<tag>": 3}; a
+# model id wins over its tags, the largest tag limit wins among tags (checked at
+# start-up by webui.insights.apps).
+POND_INSIGHTS_PRODUCTION_LIMITS = envjson("POND_INSIGHTS_PRODUCTION_LIMITS", {})
+# Hygiene thresholds: a deployment `failed` or `deploying` for longer than this many
+# seconds (default 30 minutes) ...
+POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS = envfloat("POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS", 1800.0, minimum=0)
+# ... an experiment `running` for longer than this many seconds (default 3 days) ...
+POND_INSIGHTS_LONG_EXPERIMENT_SECONDS = envfloat("POND_INSIGHTS_LONG_EXPERIMENT_SECONDS", 3 * 86400.0, minimum=0)
+# ... and a draft version older than this many seconds (default 30 days).
+POND_INSIGHTS_STALE_DRAFT_SECONDS = envfloat("POND_INSIGHTS_STALE_DRAFT_SECONDS", 30 * 86400.0, minimum=0)
+# Weeks shown by the overview's promotions/failures trend.
+POND_INSIGHTS_TREND_WEEKS = envint("POND_INSIGHTS_TREND_WEEKS", 12, minimum=1, maximum=104)

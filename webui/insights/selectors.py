@@ -1,0 +1,695 @@
+"""The insights: pure functions over an `Estate` (see `sources.py`), plus the two
+trend reads over Pond's own records (ledger and status events).
+
+Every finding says in words what is wrong and links to where it is fixed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from webui.insights.sources import Estate, ModelRef, VersionRef
+from webui.reviews.effective import EffectiveStatus, versions_effective_status
+
+# A deployment in one of these is (or is about to be) answering requests.
+SERVING = frozenset({"active", "deploying"})
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    message: str
+    links: tuple[Link, ...] = ()
+
+
+# --- links ------------------------------------------------------------------------------
+
+
+def model_link(model: ModelRef | None, model_id: str) -> Link:
+    return Link(f"model {model.display_name if model else model_id}", reverse("model_detail", args=[model_id]))
+
+
+def version_link(version: VersionRef) -> Link:
+    return Link(f"version {version.label}", reverse("version_detail", args=[version.model_id, version.id]))
+
+
+def deployment_link(deployment: Any) -> Link:
+    return Link(f"deployment {deployment.name or deployment.id}", reverse("deployment_detail", args=[deployment.id]))
+
+
+def _effective(estate: Estate) -> dict[str, EffectiveStatus]:
+    """Effective status of every version in the catalog, from one ledger read."""
+    return versions_effective_status(versions=estate.versions_by_id.values(), ledger_entries=estate.ledger)
+
+
+# --- production truth --------------------------------------------------------------------
+
+
+def production_limit(model: ModelRef) -> tuple[int, str]:
+    """How many production versions the model may have, and which setting says so."""
+    limits = getattr(settings, "POND_INSIGHTS_PRODUCTION_LIMITS", {}) or {}
+    if model.id in limits:
+        return int(limits[model.id]), f"POND_INSIGHTS_PRODUCTION_LIMITS[{model.id!r}]"
+    by_tag = [(int(limits[f"tag:{t}"]), t) for t in model.tags if f"tag:{t}" in limits]
+    if by_tag:
+        limit, tag = max(by_tag)
+        return limit, f"POND_INSIGHTS_PRODUCTION_LIMITS['tag:{tag}']"
+    return int(getattr(settings, "POND_INSIGHTS_MAX_PRODUCTION_VERSIONS", 1)), "POND_INSIGHTS_MAX_PRODUCTION_VERSIONS"
+
+
+@dataclass(frozen=True)
+class ProductionVersion:
+    version: VersionRef
+    effective: EffectiveStatus
+    link: Link
+
+
+@dataclass(frozen=True)
+class ServingDeployment:
+    deployment: Any
+    version: VersionRef | None
+    version_status: str  # effective status of the version it serves ("" if unknown)
+    link: Link
+
+
+@dataclass(frozen=True)
+class ProductionRow:
+    model: ModelRef
+    link: Link
+    production: list[ProductionVersion]
+    deployments: list[ServingDeployment]
+    flags: list[Flag]
+    limit: int
+    versions_known: bool
+
+    @property
+    def has_problem(self) -> bool:
+        return bool(self.flags)
+
+
+@dataclass(frozen=True)
+class ProductionTruth:
+    rows: list[ProductionRow]
+    total_models: int
+    problem_models: int
+    flag_counts: dict[str, int]
+    deployments_known: bool
+    catalog_complete: bool
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _production_row(
+    model: ModelRef, deployments: list[Any], effective: dict[str, EffectiveStatus], estate: Estate
+) -> ProductionRow:
+    link = model_link(model, model.id)
+    versions = model.versions or ()
+    prod = [
+        ProductionVersion(v, effective[v.id], version_link(v))
+        for v in versions
+        if effective.get(v.id) and effective[v.id].status == "production"
+    ]
+    served = []
+    for d in deployments:
+        version = estate.versions_by_id.get(d.model_version_id or "")
+        status = effective[version.id].status if version is not None and version.id in effective else ""
+        served.append(ServingDeployment(d, version, status, deployment_link(d)))
+    limit, limit_source = production_limit(model)
+    flags: list[Flag] = []
+    if estate.deployments_known:
+        for p in prod:
+            mine = [s for s in served if s.deployment.model_version_id == p.version.id]
+            if not any(s.deployment.status == "active" for s in mine):
+                others = Counter(s.deployment.status or "unknown" for s in mine)
+                detail = (
+                    " (its deployments are " + ", ".join(f"{n} {s}" for s, n in sorted(others.items())) + ")"
+                    if others
+                    else ""
+                )
+                flags.append(
+                    Flag(
+                        "production_not_deployed",
+                        f"Production version {p.version.label} has no active deployment{detail}.",
+                        (p.link, *(s.link for s in mine)),
+                    )
+                )
+            for s in mine:
+                if s.deployment.status == "failed":
+                    flags.append(
+                        Flag(
+                            "failed_behind_production",
+                            f"Deployment {s.deployment.name or s.deployment.id} of production version "
+                            f"{p.version.label} has failed.",
+                            (s.link, p.link),
+                        )
+                    )
+        for s in served:
+            if (s.deployment.status or "") not in SERVING:
+                continue
+            if s.version is None and model.versions is not None:
+                flags.append(
+                    Flag(
+                        "serving_unknown_version",
+                        f"Deployment {s.deployment.name or s.deployment.id} serves version "
+                        f"{s.deployment.model_version_id or '(none)'}, which this model does not have (deleted?).",
+                        (s.link,),
+                    )
+                )
+            elif s.version is not None and s.version_status in ("archived", "draft"):
+                flags.append(
+                    Flag(
+                        f"serving_{s.version_status}",
+                        f"Deployment {s.deployment.name or s.deployment.id} is {s.deployment.status} "
+                        f"serving version {s.version.label}, which is {s.version_status}.",
+                        (s.link, version_link(s.version)),
+                    )
+                )
+    if len(prod) > limit:
+        flags.append(
+            Flag(
+                "too_many_production",
+                f"{_plural(len(prod), 'version is', 'versions are')} in production "
+                f"({', '.join(p.version.label for p in prod)}); the rule allows {limit} "
+                f"({limit_source}).",
+                (link, *(p.link for p in prod)),
+            )
+        )
+    return ProductionRow(
+        model=model,
+        link=link,
+        production=prod,
+        deployments=sorted(served, key=lambda s: (s.deployment.name or "", s.deployment.id)),
+        flags=flags,
+        limit=limit,
+        versions_known=model.versions is not None,
+    )
+
+
+def production_truth(estate: Estate, *, only_problems: bool = False) -> ProductionTruth:
+    """One row per model: production versions by effective status, what its deployments
+    serve right now, and the flags that need a person. Models with problems first."""
+    effective = _effective(estate)
+    by_model: dict[str, list[Any]] = defaultdict(list)
+    for d in estate.deployments:
+        by_model[d.model_id or ""].append(d)
+    rows = [_production_row(m, by_model.get(m.id, []), effective, estate) for m in estate.models]
+    problems = [r for r in rows if r.has_problem]
+    counts = Counter(f.code for r in rows for f in r.flags)
+    shown = problems if only_problems else rows
+    shown = sorted(shown, key=lambda r: (not r.has_problem, r.model.display_name.lower(), r.model.id))
+    return ProductionTruth(
+        rows=shown,
+        total_models=len(rows),
+        problem_models=len(problems),
+        flag_counts=dict(counts),
+        deployments_known=estate.deployments_known,
+        catalog_complete=estate.catalog_complete,
+    )
+
+
+# --- hygiene -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    links: tuple[Link, ...]
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HygieneSection:
+    code: str
+    title: str
+    explanation: str
+    findings: list[Finding]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Hygiene:
+    sections: list[HygieneSection]
+
+    @property
+    def total(self) -> int:
+        return sum(len(s.findings) for s in self.sections)
+
+
+def _age_text(seconds: float) -> str:
+    if seconds < 3600:
+        return _plural(int(seconds // 60), "minute")
+    if seconds < 2 * 86400:
+        return _plural(int(seconds // 3600), "hour")
+    return _plural(int(seconds // 86400), "day")
+
+
+def _threshold(name: str) -> float:
+    return float(getattr(settings, name))
+
+
+def hygiene(estate: Estate) -> Hygiene:
+    """Housekeeping findings, each linking to where it is fixed."""
+    now = estate.now
+    effective = _effective(estate)
+    sections: list[HygieneSection] = []
+
+    archived = []
+    for d in estate.deployments:
+        version = estate.versions_by_id.get(d.model_version_id or "")
+        if version is None or (d.status or "") not in SERVING:
+            continue
+        if version.id in effective and effective[version.id].status == "archived":
+            archived.append(
+                Finding(
+                    f"Deployment {d.name or d.id} ({d.status}) still serves archived version {version.label}: "
+                    "stop or delete it, or deploy a current version.",
+                    (deployment_link(d), version_link(version)),
+                )
+            )
+    sections.append(
+        HygieneSection(
+            "archived_deployed",
+            "Archived versions still deployed",
+            "An archived version should not answer requests.",
+            archived,
+            note="" if estate.deployments_known else "Deployment status is unknown right now.",
+        )
+    )
+
+    stuck_limit = _threshold("POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS")
+    stuck = []
+    for d in estate.deployments:
+        if d.status not in ("failed", "deploying"):
+            continue
+        state = estate.states.get(d.id)
+        # The poller saw when the status began; otherwise JFrog ML's updated_at says it.
+        since = state.since if state is not None and state.status == d.status and state.since else d.updated_at
+        if since is None:
+            continue
+        age = (now - since).total_seconds()
+        if age > stuck_limit:
+            stuck.append(
+                Finding(
+                    f"Deployment {d.name or d.id} has been {d.status} for {_age_text(age)}.",
+                    (deployment_link(d),),
+                    since,
+                )
+            )
+    sections.append(
+        HygieneSection(
+            "stuck_deployments",
+            "Deployments failed or deploying too long",
+            f"Failed or deploying for longer than {_age_text(stuck_limit)} (POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS).",
+            sorted(stuck, key=lambda f: f.since),
+        )
+    )
+
+    exp_limit = _threshold("POND_INSIGHTS_LONG_EXPERIMENT_SECONDS")
+    long_running = []
+    for e in estate.experiments or ():
+        if e.status != "running" or e.created_at is None:
+            continue
+        age = (now - e.created_at).total_seconds()
+        if age > exp_limit:
+            long_running.append(
+                Finding(
+                    f"Experiment {e.name or e.id} has been running for {_age_text(age)}: "
+                    "complete, fail or cancel it.",
+                    (Link(f"experiment {e.name or e.id}", reverse("experiment_detail", args=[e.id])),),
+                    e.created_at,
+                )
+            )
+    sections.append(
+        HygieneSection(
+            "long_experiments",
+            "Experiments running too long",
+            f"Running for longer than {_age_text(exp_limit)} (POND_INSIGHTS_LONG_EXPERIMENT_SECONDS).",
+            sorted(long_running, key=lambda f: f.since),
+            note="" if estate.experiments is not None else "Experiments are unknown right now.",
+        )
+    )
+
+    no_artifact, unchecked = [], 0
+    for m in estate.models:
+        for v in m.versions or ():
+            if v.artifact_path is None:
+                unchecked += 1
+            elif not v.artifact_path.strip():
+                no_artifact.append(
+                    Finding(
+                        f"Version {v.label} of {m.display_name} has no artifact path.",
+                        (version_link(v), model_link(m, m.id)),
+                        v.created_at,
+                    )
+                )
+    sections.append(
+        HygieneSection(
+            "missing_artifact",
+            "Versions without an artifact path",
+            "A version without an artifact cannot be deployed again or audited.",
+            no_artifact,
+            note=(
+                f"{_plural(unchecked, 'version was', 'versions were')} not checked: Pond has not read "
+                "their details yet (open the model to load them)."
+                if unchecked
+                else ""
+            ),
+        )
+    )
+
+    empty = [
+        Finding(f"Model {m.display_name} has no versions.", (model_link(m, m.id),))
+        for m in estate.models
+        if (m.versions is not None and not m.versions) or (m.versions is None and m.versions_count == 0)
+    ]
+    sections.append(
+        HygieneSection("empty_models", "Models with no versions", "Register a version or delete the model.", empty)
+    )
+
+    draft_limit = _threshold("POND_INSIGHTS_STALE_DRAFT_SECONDS")
+    drafts = []
+    for m in estate.models:
+        for v in m.versions or ():
+            status = effective[v.id].status if v.id in effective else v.status
+            if status != "draft" or v.created_at is None:
+                continue
+            age = (now - v.created_at).total_seconds()
+            if age > draft_limit:
+                drafts.append(
+                    Finding(
+                        f"Version {v.label} of {m.display_name} has been a draft for {_age_text(age)}: "
+                        "request a review or delete it.",
+                        (version_link(v),),
+                        v.created_at,
+                    )
+                )
+    sections.append(
+        HygieneSection(
+            "stale_drafts",
+            "Stale drafts",
+            f"Drafts older than {_age_text(draft_limit)} (POND_INSIGHTS_STALE_DRAFT_SECONDS).",
+            sorted(drafts, key=lambda f: f.since),
+        )
+    )
+    return Hygiene(sections)
+
+
+# --- resources ------------------------------------------------------------------------------
+
+_CPU = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)(m?)$")
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$")
+_MEMORY_FACTORS = {
+    None: 1,
+    "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+}
+GIB = 2**30
+
+
+def parse_cpu(value: str | None) -> float | None:
+    """Cores from a Kubernetes-style quantity: "500m" → 0.5, "2" → 2.0; None if unparseable."""
+    match = _CPU.match((value or "").strip())
+    if not match:
+        return None
+    number = float(match.group(1))
+    return number / 1000 if match.group(2) else number
+
+
+def parse_memory(value: str | None) -> int | None:
+    """Bytes from a Kubernetes-style quantity: "512Mi", "4Gi", "1G", "1048576"; None if unparseable."""
+    match = _MEMORY.match((value or "").strip())
+    if not match:
+        return None
+    number = float(match.group(1)) * _MEMORY_FACTORS[match.group(2)]
+    return int(round(number)) if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class DeploymentUsage:
+    deployment: Any
+    model: ModelRef | None
+    link: Link
+    known: bool  # Pond recorded its resources at creation
+    replicas: int | None
+    cpu: str = ""
+    memory: str = ""
+    gpu: int | None = None
+    cpu_total: float | None = None
+    memory_total: int | None = None
+    gpu_total: int | None = None
+    notes: tuple[str, ...] = ()
+    counted: bool = True  # False for stopped deployments (they use nothing)
+
+
+@dataclass
+class UsageTotal:
+    key: str
+    label: str
+    url: str = ""
+    deployments: int = 0
+    unknown: int = 0
+    cpu: float = 0.0
+    memory: int = 0
+    gpu: int = 0
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory / GIB
+
+    def add(self, usage: DeploymentUsage) -> None:
+        self.deployments += 1
+        if not usage.known:
+            self.unknown += 1
+            return
+        if usage.cpu_total is not None:
+            self.cpu += usage.cpu_total
+        if usage.memory_total is not None:
+            self.memory += usage.memory_total
+        if usage.gpu_total is not None:
+            self.gpu += usage.gpu_total
+        self.excluded.extend(usage.notes)
+
+
+@dataclass(frozen=True)
+class ResourceReport:
+    deployments: list[DeploymentUsage]
+    by_model: list[UsageTotal]
+    by_tag: list[UsageTotal]
+    total: UsageTotal
+    stopped: int
+
+
+def _usage(d: Any, estate: Estate) -> DeploymentUsage:
+    model = estate.models_by_id.get(d.model_id or "")
+    link = deployment_link(d)
+    recorded = estate.resources.get(d.id)
+    counted = d.status != "stopped"
+    if recorded is None:
+        return DeploymentUsage(d, model, link, known=False, replicas=d.replicas, counted=counted)
+    # Upstream knows the current replica count (it may have been scaled since creation).
+    replicas = d.replicas if d.replicas is not None else recorded.replicas
+    notes = []
+    cpu_each = parse_cpu(recorded.cpu) if recorded.cpu else None
+    if recorded.cpu and cpu_each is None:
+        notes.append(f"cpu “{recorded.cpu}” of {d.name or d.id} is not a quantity Pond understands: not summed")
+    memory_each = parse_memory(recorded.memory) if recorded.memory else None
+    if recorded.memory and memory_each is None:
+        notes.append(f"memory “{recorded.memory}” of {d.name or d.id} is not a quantity Pond understands: not summed")
+    return DeploymentUsage(
+        d,
+        model,
+        link,
+        known=True,
+        replicas=replicas,
+        cpu=recorded.cpu,
+        memory=recorded.memory,
+        gpu=recorded.gpu,
+        cpu_total=cpu_each * replicas if cpu_each is not None else None,
+        memory_total=memory_each * replicas if memory_each is not None else None,
+        gpu_total=recorded.gpu * replicas if recorded.gpu is not None else None,
+        notes=tuple(notes),
+        counted=counted,
+    )
+
+
+def resource_report(estate: Estate) -> ResourceReport:
+    """Replicas × cpu / memory / gpu per deployment, summed per model and per tag, from
+    what Pond recorded at creation; "unknown" for deployments Pond did not create.
+    Stopped deployments are listed but not summed: they hold no resources."""
+    usages = sorted(
+        (_usage(d, estate) for d in estate.deployments),
+        key=lambda u: ((u.model.display_name if u.model else u.deployment.model_id or "").lower(), u.deployment.name or ""),
+    )
+    by_model: dict[str, UsageTotal] = {}
+    by_tag: dict[str, UsageTotal] = {}
+    total = UsageTotal("*", "All deployments")
+    for u in usages:
+        if not u.counted:
+            continue
+        mid = u.deployment.model_id or ""
+        if mid not in by_model:
+            by_model[mid] = UsageTotal(
+                mid, u.model.display_name if u.model else mid or "(no model)", reverse("model_detail", args=[mid]) if mid else ""
+            )
+        by_model[mid].add(u)
+        for tag in u.model.tags if u.model else ():
+            if tag not in by_tag:
+                by_tag[tag] = UsageTotal(tag, tag, reverse("model_list") + "?tag=" + _quote(tag))
+            by_tag[tag].add(u)
+        total.add(u)
+    return ResourceReport(
+        deployments=usages,
+        by_model=sorted(by_model.values(), key=lambda t: t.label.lower()),
+        by_tag=sorted(by_tag.values(), key=lambda t: t.label.lower()),
+        total=total,
+        stopped=sum(1 for u in usages if not u.counted),
+    )
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+# --- attention (the overview's counts) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attention:
+    problem_models: int
+    hygiene_findings: int
+    unknown_resources: int
+    deployments_known: bool
+
+
+def attention(estate: Estate) -> Attention:
+    report = resource_report(estate)
+    return Attention(
+        problem_models=production_truth(estate, only_problems=True).problem_models,
+        hygiene_findings=hygiene(estate).total,
+        unknown_resources=report.total.unknown,
+        deployments_known=estate.deployments_known,
+    )
+
+
+# --- trends -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    version_id: str
+    label: str
+    value: float | None
+    created_at: datetime | None
+    status: str
+    status_source: str
+    production: bool
+    promoted_at: tuple[datetime, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class MetricTrend:
+    model_id: str
+    metric: str
+    metric_names: list[str]
+    points: list[TrendPoint]
+
+    @property
+    def plotted(self) -> list[TrendPoint]:
+        return [p for p in self.points if p.value is not None]
+
+
+def metric_trend(*, model_id: str, versions: list[Any], metric: str, ledger_entries: list[Any]) -> MetricTrend:
+    """One metric across a model's versions in creation order, production versions (by
+    effective status) marked, with the dates the ledger promoted each to production.
+
+    `versions` are the model page's full versions (with metrics): no extra upstream call.
+    """
+    names = sorted({n for v in versions for n in (v.metrics or {})})
+    if metric not in names:
+        metric = names[0] if names else ""
+    effective = versions_effective_status(versions=versions, ledger_entries=ledger_entries)
+    promoted: dict[str, list[datetime]] = defaultdict(list)
+    for entry in ledger_entries:
+        if entry.to_status == "production" and getattr(entry, "applied", False):
+            promoted[str(entry.version_id)].append(entry.created_at)
+    ordered = sorted(versions, key=lambda v: (v.created_at is None, v.created_at or datetime.min, v.id))
+    points = []
+    for v in ordered:
+        raw = (v.metrics or {}).get(metric)
+        value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw) else None
+        eff = effective.get(str(v.id))
+        points.append(
+            TrendPoint(
+                version_id=v.id,
+                label=getattr(v, "label", None) or v.version or v.id,
+                value=value,
+                created_at=v.created_at,
+                status=eff.status if eff else (v.status or ""),
+                status_source=eff.source if eff else "upstream",
+                production=bool(eff and eff.status == "production"),
+                promoted_at=tuple(sorted(promoted.get(str(v.id), ()))),
+                url=reverse("version_detail", args=[model_id, v.id]),
+            )
+        )
+    return MetricTrend(model_id=model_id, metric=metric, metric_names=names, points=points)
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    start: date
+    promoted: int
+    failed: int
+
+
+def weekly_activity(*, now: datetime, weeks: int) -> list[WeekActivity]:
+    """Versions promoted to production (ledger) and deployments that failed (status
+    events) per ISO week (Monday to Sunday, UTC), oldest first, this week included."""
+    from webui.reviews.models import LedgerEntry
+    from webui.status.models import DeploymentEvent
+
+    today = now.astimezone(UTC).date()
+    this_monday = today - timedelta(days=today.weekday())
+    first = this_monday - timedelta(weeks=weeks - 1)
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    promoted: Counter = Counter()
+    for created in LedgerEntry.objects.filter(
+        kind=LedgerEntry.APPLY,
+        outcome__in=(LedgerEntry.UPSTREAM, LedgerEntry.POND),
+        to_status="production",
+        created_at__gte=since,
+    ).values_list("created_at", flat=True):
+        promoted[_monday(created)] += 1
+    failed: Counter = Counter()
+    for observed in DeploymentEvent.objects.filter(to_status="failed", observed_at__gte=since).values_list(
+        "observed_at", flat=True
+    ):
+        failed[_monday(observed)] += 1
+    return [
+        WeekActivity(start=first + timedelta(weeks=i), promoted=promoted[first + timedelta(weeks=i)], failed=failed[first + timedelta(weeks=i)])
+        for i in range(weeks)
+    ]
+
+
+def _monday(moment: datetime) -> date:
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())

@@ -1,0 +1,247 @@
+"""Gather everything the insights need, once per page, without one upstream call per model.
+
+An `Estate` is a snapshot of what Pond knows: the service layer's catalog (every model
+and its versions), the cached deployment list the poller keeps fresh, the cached
+experiment list, the promotion ledger, the poller's per-deployment state and the
+resources Pond recorded at deployment creation. The selectors are pure functions over
+it, so they are easy to test and cost nothing upstream.
+
+Upstream cost of `estate_load()`: the catalog (built once, then refreshed by Celery),
+the deployment list and the experiment list: each one cached read, never per model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.cache import caches
+from django.utils import timezone
+
+from webui.jfrogml import cache as upstream_cache
+from webui.jfrogml import catalog, services
+from webui.jfrogml.errors import JFrogMLError
+from webui.jfrogml.freshness import Freshness
+from webui.jfrogml.resources import Deployment, Experiment
+
+log = logging.getLogger("pond.insights")
+
+# Position of the artifact path in a catalog version tuple, once the catalog carries
+# it (today's tuples are (id, version, status, created_ts)).
+_ARTIFACT = 4
+_PEEK_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """A version as the catalog knows it; `.id`/`.status` suit `version_effective_status`."""
+
+    id: str
+    model_id: str
+    label: str
+    status: str
+    created_at: datetime | None
+    # "" = none, None = not known without an upstream call.
+    artifact_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    id: str
+    name: str
+    tags: tuple[str, ...]
+    # None when the catalog has not fetched this model's versions yet.
+    versions: tuple[VersionRef, ...] | None
+    versions_count: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    """What the poller saw last: the raw status and since when."""
+
+    status: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class RecordedResources:
+    cpu: str
+    memory: str
+    gpu: int | None
+    replicas: int
+
+
+@dataclass
+class Estate:
+    models: list[ModelRef]
+    deployments: list[Deployment]
+    # False when no deployment list could be read at all (JFrog ML down, nothing cached).
+    deployments_known: bool
+    experiments: list[Experiment] | None
+    ledger: list[Any]
+    states: dict[str, ObservedState]
+    resources: dict[str, RecordedResources]
+    freshness: Freshness
+    catalog_complete: bool
+    now: datetime
+    errors: list[str] = field(default_factory=list)
+    _versions_by_id: dict[str, VersionRef] | None = None
+    _models_by_id: dict[str, ModelRef] | None = None
+
+    @property
+    def models_by_id(self) -> dict[str, ModelRef]:
+        if self._models_by_id is None:
+            self._models_by_id = {m.id: m for m in self.models}
+        return self._models_by_id
+
+    @property
+    def versions_by_id(self) -> dict[str, VersionRef]:
+        if self._versions_by_id is None:
+            self._versions_by_id = {v.id: v for m in self.models for v in (m.versions or ())}
+        return self._versions_by_id
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if isinstance(ts, int | float) else None
+
+
+def _cached_artifact_paths(model_ids: Iterable[str]) -> dict[str, str]:
+    """Artifact paths from the service layer's cached version lists (no upstream call).
+
+    The catalog keeps only id, label, status and date per version; the version lists
+    that model pages and writes through Pond cached carry the artifact path. Read
+    them in bulk (one round trip per thousand models on Redis).
+    """
+    keys = {upstream_cache.full_key(f"versions:{mid}"): mid for mid in model_ids}
+    found: dict[str, str] = {}
+    names = list(keys)
+    for start in range(0, len(names), _PEEK_CHUNK):
+        try:
+            entries = caches["default"].get_many(names[start : start + _PEEK_CHUNK])
+        except Exception:  # a cache outage costs this detail, never the page
+            log.warning("could not read cached version lists", exc_info=True)
+            return found
+        for entry in entries.values():
+            value = entry.get("v") if isinstance(entry, dict) else None
+            for version in value if isinstance(value, list) else ():
+                vid = getattr(version, "id", None)
+                if vid:
+                    found[vid] = getattr(version, "artifact_path", None) or ""
+    return found
+
+
+def _models_from_catalog(cat: catalog.Catalog) -> list[ModelRef]:
+    C = catalog
+    need_paths = [
+        row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
+    ]
+    paths = _cached_artifact_paths(need_paths) if need_paths else {}
+    models = []
+    for row in cat.rows:
+        versions = None
+        if row[C.VERSIONS] is not None:
+            versions = tuple(
+                VersionRef(
+                    id=v[0],
+                    model_id=row[C.ID],
+                    label=v[1] or v[0],
+                    status=v[2] or "",
+                    created_at=_dt(v[3]),
+                    artifact_path=(v[_ARTIFACT] or "") if len(v) > _ARTIFACT else paths.get(v[0]),
+                )
+                for v in row[C.VERSIONS]
+            )
+        models.append(
+            ModelRef(
+                id=row[C.ID],
+                name=row[C.NAME] or "",
+                tags=tuple(row[C.TAGS] or ()),
+                versions=versions,
+                versions_count=row[C.COUNT],
+            )
+        )
+    return models
+
+
+def _ledger() -> list[Any]:
+    from webui.reviews.models import LedgerEntry
+
+    return list(
+        LedgerEntry.objects.filter(
+            kind=LedgerEntry.APPLY, outcome__in=(LedgerEntry.UPSTREAM, LedgerEntry.POND)
+        ).order_by("created_at", "id")
+    )
+
+
+def _states() -> dict[str, ObservedState]:
+    from webui.status.models import GONE, DeploymentState
+
+    return {
+        did: ObservedState(status=status, since=since)
+        for did, status, since in DeploymentState.objects.exclude(status=GONE).values_list(
+            "deployment_id", "status", "status_since"
+        )
+    }
+
+
+def _resources() -> dict[str, RecordedResources]:
+    from webui.dashboard.models import DeploymentResources
+
+    return {
+        did: RecordedResources(cpu=cpu or "", memory=memory or "", gpu=gpu, replicas=replicas)
+        for did, cpu, memory, gpu, replicas in DeploymentResources.objects.values_list(
+            "deployment_id", "cpu", "memory", "gpu", "replicas"
+        )
+    }
+
+
+def _failed(error: str) -> Freshness:
+    return Freshness(fetched_at=None, age_seconds=None, stale=True, error=error)
+
+
+def estate_load(*, with_experiments: bool = False, now: datetime | None = None) -> Estate:
+    """Everything the insights read. Raises Unavailable only when there is no catalog
+    and JFrog ML cannot build one; a missing deployment or experiment list is
+    reported in `.errors` and the page still renders."""
+    cat = catalog.get_catalog()
+    errors: list[str] = []
+    parts = [Freshness.from_timestamp(cat.built_at)]
+    deployments: list[Deployment] = []
+    deployments_known = True
+    try:
+        listing = services.deployment_list()
+        deployments = [row.deployment for row in listing.rows]
+        parts.append(listing.freshness)
+    except JFrogMLError as exc:
+        deployments_known = False
+        errors.append(f"Deployment status is unknown: {exc.message}")
+        parts.append(_failed(exc.message))
+    experiments: list[Experiment] | None = None
+    if with_experiments:
+        try:
+            result = services.experiment_list()
+            experiments = list(result.experiments)
+            parts.append(result.freshness)
+        except JFrogMLError as exc:
+            errors.append(f"Experiments are unknown: {exc.message}")
+            parts.append(_failed(exc.message))
+    return Estate(
+        models=_models_from_catalog(cat),
+        deployments=deployments,
+        deployments_known=deployments_known,
+        experiments=experiments,
+        ledger=_ledger(),
+        states=_states(),
+        resources=_resources(),
+        freshness=Freshness.combine(*parts),
+        catalog_complete=cat.complete,
+        now=now or timezone.now(),
+        errors=errors,
+    )
