@@ -40,6 +40,8 @@ METRIC_BOUND = 1e308
 class StrictCharField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trim_whitespace", False)
+        if not kwargs.get("allow_blank", False):
+            kwargs.setdefault("min_length", 1)
         super().__init__(**kwargs)
         if not any(isinstance(v, RegexValidator) for v in self.validators):
             self.validators.append(NO_NUL if self.allow_blank else NO_NUL_NONBLANK)
