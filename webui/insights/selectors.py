@@ -252,6 +252,8 @@ class Hygiene:
 
 
 def _age_text(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute"
     if seconds < 3600:
         return _plural(int(seconds // 60), "minute")
     if seconds < 2 * 86400:
