@@ -85,7 +85,9 @@ def _timeline(
         if t >= now - timedelta(minutes=30):
             break
         points.append((t, "active"))
-    points = [p for p in points if p[0] < now - timedelta(minutes=2)] or [(now - timedelta(minutes=2), "active")]
+    points = [p for p in points if p[0] < now - timedelta(minutes=2)] or [
+        (now - timedelta(minutes=2), "active")
+    ]
     if points[-1][1] != observation.status:
         # End in the status the deployment really has now.
         points.append(
@@ -108,19 +110,23 @@ def _seed_one(observation: Observation, *, start: datetime, now: datetime) -> bo
         points = _timeline(observation, start=start, now=now)
         incident_statuses = set(settings.POND_STATUS_INCIDENT_STATUSES)
         previous = ""
+        events: list[DeploymentEvent] = []
+        incidents: list[Incident] = []
         open_incident: Incident | None = None
         for sequence, (at, status) in enumerate(points, start=1):
-            DeploymentEvent.objects.create(
-                deployment_id=observation.deployment_id,
-                sequence=sequence,
-                model_id=observation.model_id,
-                version_id=observation.version_id,
-                from_status=previous,
-                to_status=status,
-                observed_at=at,
+            events.append(
+                DeploymentEvent(
+                    deployment_id=observation.deployment_id,
+                    sequence=sequence,
+                    model_id=observation.model_id,
+                    version_id=observation.version_id,
+                    from_status=previous,
+                    to_status=status,
+                    observed_at=at,
+                )
             )
             if status in incident_statuses and open_incident is None:
-                open_incident = Incident.objects.create(
+                open_incident = Incident(
                     deployment_id=observation.deployment_id,
                     deployment_name=observation.name,
                     model_id=observation.model_id,
@@ -129,12 +135,14 @@ def _seed_one(observation: Observation, *, start: datetime, now: datetime) -> bo
                     started_at=at,
                     opened_by_sequence=sequence,
                 )
+                incidents.append(open_incident)
             elif status not in incident_statuses and open_incident is not None:
                 open_incident.ended_at = at
                 open_incident.recovered_to = status
-                open_incident.save(update_fields=["ended_at", "recovered_to"])
                 open_incident = None
             previous = status
+        DeploymentEvent.objects.bulk_create(events)
+        Incident.objects.bulk_create(incidents)
         last_at, last_status = points[-1]
         DeploymentState.objects.create(
             deployment_id=observation.deployment_id,

@@ -44,6 +44,7 @@ BADGES_KEY = "status:badges:v1"
 META_KEY = "status:meta:v1"
 HISTORY_KEY = "status:history:v1"
 INCIDENTS_SHOWN = 50
+EXPIRED_PER_PUBLISH = 200
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "90d": timedelta(days=90)}
 
 
@@ -80,8 +81,12 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
         BADGES_KEY: badges,
         META_KEY: {"poller": doc["poller"]},
     }
-    values.update({bar_key(deployment_id): text for deployment_id, text in bars.items()})
     cache.set_many(values, timeout=None)
+    # Bars go in small batches: one pipeline of a thousand 10 KB bars can outlast
+    # the Redis socket timeout, and an ignored error would silently drop them all.
+    items = [(bar_key(deployment_id), text) for deployment_id, text in bars.items()]
+    for index in range(0, len(items), 100):
+        cache.set_many(dict(items[index : index + 100]), timeout=None)
     return doc
 
 
@@ -227,13 +232,24 @@ def _history(
     cached: dict[str, dict] = cache.get(HISTORY_KEY) or {}
     ttl = settings.POND_STATUS_HISTORY_TTL
     stamp = now.timestamp()
-    due = [
+    changed = [
         s
         for s in states
-        if (entry := cached.get(s.deployment_id)) is None
-        or entry["sequence"] != s.sequence
-        or not 0 <= stamp - entry["at"] < ttl
+        if (entry := cached.get(s.deployment_id)) is None or entry["sequence"] != s.sequence
     ]
+    changed_ids = {s.deployment_id for s in changed}
+    expired = sorted(
+        (
+            s
+            for s in states
+            if s.deployment_id not in changed_ids
+            and not 0 <= stamp - cached[s.deployment_id]["at"] < ttl
+        ),
+        key=lambda s: cached[s.deployment_id]["at"],
+    )
+    # Merely aged figures are refreshed a batch at a time, oldest first, so that a
+    # thousand deployments never make one poll recompute everything at once.
+    due = changed + expired[:EXPIRED_PER_PUBLISH]
     due_ids = {s.deployment_id for s in due}
     history = {
         s.deployment_id: cached[s.deployment_id] for s in states if s.deployment_id not in due_ids

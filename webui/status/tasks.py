@@ -39,7 +39,9 @@ def deployment_status_poll(force: bool = False) -> str:
         text = webhooks.message(change)
         for url in settings.POND_STATUS_WEBHOOKS:
             # A separate task per webhook: a slow or failing one never holds up polling.
-            transaction.on_commit(lambda url=url, text=text: status_webhook_send.delay(url=url, text=text))
+            transaction.on_commit(
+                lambda url=url, text=text: status_webhook_send.delay(url=url, text=text)
+            )
     return outcome.reason
 
 
