@@ -25,8 +25,10 @@ def _isolated_service_layer(settings, tmp_path) -> Iterator[None]:
         }
     }
     settings.POND_LOCK_DIR = tmp_path / "locks"
-    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
-    settings.JFROG_ML_READ_TIMEOUT = 1.0
+    settings.JFROG_ML_CONNECT_TIMEOUT = 1.0
+    # The live registry shares two loaded cores with other test runs (and hashes
+    # passwords for basic auth): give it time. Fault drills shorten this.
+    settings.JFROG_ML_READ_TIMEOUT = 5.0
     settings.JFROG_ML_RETRIES = 2
     settings.JFROG_ML_BACKOFF = 0.05
     # High enough that only the breaker's own tests trip it.
@@ -44,4 +46,6 @@ def fault(settings) -> Iterator[FaultServer]:
     with FaultServer() as server:
         settings.JFROG_ML_URL = server.url
         settings.JFROG_ML_TOKEN = "fault-token"
+        settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
+        settings.JFROG_ML_READ_TIMEOUT = 1.0
         yield server

@@ -41,7 +41,7 @@ def test_it_answers_from_the_cache_within_the_ttl(fault, short_ttl):
     first = services.deployment_list()
     second = services.deployment_list()
     assert _ids(first) == _ids(second) == ["dep_1"]
-    assert fault.count() == 1
+    assert fault.count("GET", "/v1/deployments") == 1
     assert second.freshness.stale is False and second.freshness.age_seconds >= 0
 
 
@@ -51,7 +51,7 @@ def test_it_refetches_after_the_ttl(fault, short_ttl):
     time.sleep(0.25)
     fault.on("GET", "/v1/deployments", json_response(NEWER))
     assert _ids(services.deployment_list()) == ["dep_2"]
-    assert fault.count() == 2
+    assert fault.count("GET", "/v1/deployments") == 2
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_a_burst_of_concurrent_misses_makes_one_upstream_call_on_the_file_cache(
     fault.on("GET", "/v1/deployments", slow(0.3, json_response(GOOD)))
     results = _burst(8, services.deployment_list)
     assert all(_ids(r) == ["dep_1"] for r in results), results
-    assert fault.count() == 1
+    assert fault.count("GET", "/v1/deployments") == 1
 
 
 @pytest.mark.redis
@@ -134,7 +134,7 @@ def test_a_burst_of_concurrent_misses_makes_one_upstream_call_on_redis(fault, sh
     fault.on("GET", "/v1/deployments", slow(0.3, json_response(GOOD)))
     results = _burst(8, services.deployment_list)
     assert all(_ids(r) == ["dep_1"] for r in results), results
-    assert fault.count() == 1
+    assert fault.count("GET", "/v1/deployments") == 1
     # The entry really lives in Redis, under this test's own prefix.
     keys = redis.Redis.from_url(redis_url).keys(f"{redis_cache}:*deployments*")
     assert keys
@@ -154,7 +154,7 @@ def test_waiters_take_the_fillers_failure_instead_of_repeating_the_call(fault, s
     fault.on("GET", "/v1/deployments", hang)
     results = _burst(6, services.deployment_list)
     assert all(isinstance(r, Unavailable) for r in results), results
-    assert fault.count() == 1
+    assert fault.count("GET", "/v1/deployments") == 1
 
 
 def test_two_upstreams_never_share_cached_data(fault, short_ttl, settings):
@@ -167,7 +167,7 @@ def test_two_upstreams_never_share_cached_data(fault, short_ttl, settings):
         assert _ids(services.deployment_list()) == ["dep_2"]
         settings.JFROG_ML_URL = fault.url
         assert _ids(services.deployment_list()) == ["dep_1"]
-    assert fault.count() == 1
+    assert fault.count("GET", "/v1/deployments") == 1
 
 
 def test_the_pollers_refresh_writes_the_entry_pages_read(fault, short_ttl):
@@ -178,4 +178,4 @@ def test_the_pollers_refresh_writes_the_entry_pages_read(fault, short_ttl):
     refreshed = services.deployments_refresh()
     assert [d.id for d in refreshed] == ["dep_2"]
     assert _ids(services.deployment_list()) == ["dep_2"]
-    assert fault.count() == 2
+    assert fault.count("GET", "/v1/deployments") == 2

@@ -518,8 +518,14 @@ def versions_compare(*, model_id: str, version_ids: Iterable[str]) -> VersionsCo
 # --- experiments ----------------------------------------------------------------------------------
 
 
-def _catalog_or_none() -> catalog.Catalog | None:
-    """The catalog for labels on a page; a page still renders (with ids) without it."""
+def _catalog_or_none(*, build: bool = True) -> catalog.Catalog | None:
+    """The catalog for labels on a page; a page still renders (with ids) without it.
+
+    `build=False` when the page already found JFrog ML failing: building would only
+    add another timeout to the page.
+    """
+    if not build:
+        return catalog.load()
     try:
         return catalog.get_catalog()
     except JFrogMLError as exc:
@@ -527,9 +533,9 @@ def _catalog_or_none() -> catalog.Catalog | None:
         return catalog.load()
 
 
-def _model_names() -> dict[str, str]:
+def _model_names(*, build: bool = True) -> dict[str, str]:
     """Model id -> name from the catalog (no upstream call once it exists)."""
-    cat = _catalog_or_none()
+    cat = _catalog_or_none(build=build)
     if cat is None:
         return {}
     return {row[catalog.ID]: row[catalog.NAME] or row[catalog.ID] for row in cat.rows}
@@ -554,7 +560,7 @@ def experiment_list(*, model_id: str = "", status: str = "") -> ExperimentList:
     )
     return ExperimentList(
         experiments=experiments,
-        model_names=_model_names(),
+        model_names=_model_names(build=not result.freshness.stale),
         model_id=model_id or "",
         status=status,
         status_counts=dict(Counter(e.status or "unknown" for e in result.value)),
@@ -603,7 +609,7 @@ def experiments_compare(*, experiment_ids: Iterable[str]) -> ExperimentsCompare:
         raise NotFound(f"No experiment {', '.join(missing)}.", status=404)
     chosen = [by_id[i] for i in ids]
     return ExperimentsCompare(
-        **_compare(chosen).__dict__, experiments=chosen, model_names=_model_names(), freshness=result.freshness
+        **_compare(chosen).__dict__, experiments=chosen, model_names=_model_names(build=not result.freshness.stale), freshness=result.freshness
     )
 
 
@@ -624,8 +630,8 @@ class DeploymentList:
     freshness: Freshness
 
 
-def _version_labels() -> dict[str, str]:
-    cat = _catalog_or_none()
+def _version_labels(*, build: bool = True) -> dict[str, str]:
+    cat = _catalog_or_none(build=build)
     if cat is None:
         return {}
     return {v[0]: v[1] or v[0] for row in cat.rows for v in (row[catalog.VERSIONS] or ())}
@@ -633,7 +639,8 @@ def _version_labels() -> dict[str, str]:
 
 def deployment_list() -> DeploymentList:
     result = _deployments()
-    names, labels = _model_names(), _version_labels()
+    healthy = not result.freshness.stale
+    names, labels = _model_names(build=healthy), _version_labels(build=False)
     rows = [
         DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
         for d in _failures_first(result.value)
