@@ -98,16 +98,24 @@ def version_list(*, model: RegisteredModel) -> list[ModelVersion]:
     return list(ModelVersion.objects.filter(model=model).order_by("-created_at", "-id"))
 
 
-def experiment_list(*, model_id: str | None) -> list[Experiment]:
-    """Newest first; an unknown `model_id` filters to nothing."""
+def _page(queryset: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
+    if limit is None and offset == 0:
+        rows = list(queryset)
+        return rows, len(rows)
+    end = None if limit is None else offset + limit
+    return list(queryset[offset:end]), queryset.count()
+
+
+def experiment_list(*, model_id: str | None, limit: int | None = None, offset: int = 0) -> tuple[list[Experiment], int]:
+    """Newest first; an unknown `model_id` filters to nothing. Returns the page and the total."""
     queryset = Experiment.objects.order_by("-created_at", "-id")
     if model_id is not None:
         if not ids.looks_like_id(model_id):
-            return []
+            return [], 0
         queryset = queryset.filter(model_id=model_id)
-    return list(queryset)
+    return _page(queryset, limit, offset)
 
 
-def deployment_list() -> list[Deployment]:
-    """Newest first."""
-    return list(Deployment.objects.order_by("-created_at", "-id"))
+def deployment_list(*, limit: int | None = None, offset: int = 0) -> tuple[list[Deployment], int]:
+    """Newest first. Returns the page and the total."""
+    return _page(Deployment.objects.order_by("-created_at", "-id"), limit, offset)

@@ -124,7 +124,7 @@ def _body(
     return dict(serializer.validated_data)
 
 
-def _query_int(request: Request, name: str, *, default: int, maximum: int) -> int:
+def _query_int(request: Request, name: str, *, default: int | None, maximum: int) -> int | None:
     values = request.query_params.getlist(name)
     if not values:
         return default
@@ -146,6 +146,22 @@ def _query_str(request: Request, name: str) -> str | None:
     if len(values) > 1:
         raise ValidationError({name: [f"Give {name} at most once."]})
     return values[0] if values else None
+
+
+PAGE_NOTE = (
+    " **Pond extension:** optional `limit` (0–1000) and `offset` page the list, and "
+    "`total_count` counts every match; without `limit` the whole list is returned, as the spec says."
+)
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, OpenApiParameter.QUERY, description="Pond extension: maximum number of results (default: all)"),
+    OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, OpenApiParameter.QUERY, description="Pond extension: offset for pagination"),
+]
+
+
+def _page_params(request: Request) -> tuple[int | None, int]:
+    limit = _query_int(request, "limit", default=None, maximum=MAX_LIMIT)
+    offset = _query_int(request, "offset", default=0, maximum=MAX_OFFSET)
+    return limit, offset or 0
 
 
 MODEL_ID = OpenApiParameter("modelId", str, OpenApiParameter.PATH, description="Model ID")
@@ -331,15 +347,16 @@ class ExperimentListApi(RegistryApi):
     @extend_schema(
         operation_id="listExperiments",
         summary="JFrog List Experiments",
-        description="Returns a list of all ML experiments, newest first. `model_id` (given once) filters by model; an unknown ID yields an empty list.",
+        description="Returns a list of all ML experiments, newest first. `model_id` (given once) filters by model; an unknown ID yields an empty list." + PAGE_NOTE,
         tags=["Experiments"],
-        parameters=[OpenApiParameter("model_id", str, OpenApiParameter.QUERY, description="Filter by model ID")],
-        responses=_responses({200: OpenApiResponse(_list_of("experiments", "Experiment"), description="Experiments list")}, 400),
+        parameters=[OpenApiParameter("model_id", str, OpenApiParameter.QUERY, description="Filter by model ID"), *PAGE_PARAMETERS],
+        responses=_responses({200: OpenApiResponse(_list_of("experiments", "Experiment", total=True), description="Experiments list")}, 400),
     )
     def get(self, request: Request) -> Response:
         model_id = _query_str(request, "model_id")
-        experiments = selectors.experiment_list(model_id=model_id)
-        return Response({"experiments": [selectors.experiment_json(e) for e in experiments]})
+        limit, offset = _page_params(request)
+        experiments, total = selectors.experiment_list(model_id=model_id, limit=limit, offset=offset)
+        return Response({"experiments": [selectors.experiment_json(e) for e in experiments], "total_count": total})
 
     @extend_schema(
         operation_id="createExperiment",
@@ -409,13 +426,16 @@ class DeploymentListApi(RegistryApi):
     @extend_schema(
         operation_id="listDeployments",
         summary="JFrog List Deployments",
-        description="Returns a list of all model deployments, newest first.",
+        description="Returns a list of all model deployments, newest first." + PAGE_NOTE,
         tags=["Deployments"],
-        responses=_responses({200: OpenApiResponse(_list_of("deployments", "Deployment"), description="Deployments list")}),
+        parameters=PAGE_PARAMETERS,
+        responses=_responses({200: OpenApiResponse(_list_of("deployments", "Deployment", total=True), description="Deployments list")}, 400),
     )
     def get(self, request: Request) -> Response:
+        limit, offset = _page_params(request)
+        deployments, total = selectors.deployment_list(limit=limit, offset=offset)
         now = timezone.now()
-        return Response({"deployments": [selectors.deployment_json(d, now=now) for d in selectors.deployment_list()]})
+        return Response({"deployments": [selectors.deployment_json(d, now=now) for d in deployments], "total_count": total})
 
     @extend_schema(
         operation_id="createDeployment",

@@ -135,3 +135,12 @@ def test_it_deletes_a_deployment(api, served):
     deployment = api.deployment(model["id"], version["id"])
     assert api.delete(f"/deployments/{deployment['id']}").status_code == 204
     assert api.get(f"/deployments/{deployment['id']}").status_code == 404
+
+
+def test_the_paging_extension_pages_deployments(api, served):
+    model, version = served
+    made = [api.deployment(model["id"], version["id"], name=f"d{i}")["id"] for i in range(3)]
+    page = api.get("/deployments", limit=1, offset=1).json()
+    assert [d["id"] for d in page["deployments"]] == [made[1]]
+    assert page["total_count"] == 3
+    assert api.get("/deployments", offset="x").status_code == 400

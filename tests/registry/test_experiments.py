@@ -43,7 +43,19 @@ def test_it_filters_experiments_by_model_id(api):
     everything = [e["id"] for e in api.get("/experiments").json()["experiments"]]
     assert everything == [loose["id"], eb["id"], ea["id"]]
     assert [e["id"] for e in api.get("/experiments", model_id=a["id"]).json()["experiments"]] == [ea["id"]]
-    assert api.get("/experiments", model_id="mdl_unknown").json() == {"experiments": []}
+    assert api.get("/experiments", model_id="mdl_unknown").json() == {"experiments": [], "total_count": 0}
+
+
+def test_the_paging_extension_pages_experiments_and_counts_them_all(api):
+    made = [api.experiment(f"run-{i}")["id"] for i in range(5)]
+    newest_first = made[::-1]
+    whole = api.get("/experiments").json()
+    assert [e["id"] for e in whole["experiments"]] == newest_first
+    assert whole["total_count"] == 5
+    page = api.get("/experiments", limit=2, offset=1).json()
+    assert [e["id"] for e in page["experiments"]] == newest_first[1:3]
+    assert page["total_count"] == 5
+    assert api.get("/experiments", limit=-1).status_code == 400
 
 
 def test_finishing_an_experiment_sets_completed_at_and_merges_metrics(api):
