@@ -60,6 +60,7 @@ def _fast_and_isolated(settings, tmp_path) -> None:
     settings.JFROG_ML_TTL_DEPLOYMENTS = 0.5
     settings.POND_POLL_INTERVAL = 0.5
     settings.JFROG_ML_READ_TIMEOUT = 5.0
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     try:
         from webui.jfrogml import catalog
 

@@ -43,6 +43,8 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.JFROG_ML_RETRIES = 0
     settings.JFROG_ML_BACKOFF = 0.0
     settings.REGISTRY_DEPLOY_DELAY = 0.5
+    # Four users per test: the production hasher would spend seconds on them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _forget_catalog_memo()
     yield
     _forget_catalog_memo()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.dashboard.fake_upstream import serve_world, simple_world
+from tests.support.faultserver import FaultServer, json_response
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -74,15 +77,22 @@ def test_a_duplicate_version_shows_jfrog_mls_conflict(client_for, registry, mode
     assert len(registry.get(f"/v1/models/{model['id']}/versions").json()["versions"]) == 1
 
 
-def test_an_upstream_field_error_lands_on_the_matching_field(client_for, registry, model):
-    # Pond accepts keys up to 128 characters; this registry stops at 100. Whatever
-    # the upstream's limits, its refusal is shown on the field it names.
-    resp = client_for("bob").post(
-        f"/models/{model['id']}/versions/new/", {"version": "1.0", "metrics": "k" * 120 + "=1"}
-    )
-    errors = resp.context["form"].errors
-    assert any(e.startswith("JFrog ML:") for e in errors.get("metrics", [])), errors
-    assert registry.get(f"/v1/models/{model['id']}/versions").json()["versions"] == []
+def test_an_upstream_field_error_lands_on_the_matching_field(client_for, settings):
+    # Another JFrog ML may have limits Pond does not know: its refusal is shown on
+    # the field it names, and on top of the form when no field has that name.
+    with FaultServer() as server:
+        serve_world(server, **simple_world())
+        server.on(
+            "POST",
+            "/v1/models/mdl_1/versions",
+            json_response({"metrics": ["Keys must be at most 100 characters."], "owner": ["Unknown team."]}, 400),
+        )
+        settings.JFROG_ML_URL = server.url
+        resp = client_for("bob").post("/models/mdl_1/versions/new/", {"version": "1.0", "metrics": "k" * 120 + "=1"})
+    form = resp.context["form"]
+    assert form.errors["metrics"] == ["JFrog ML: Keys must be at most 100 characters."]
+    assert form.non_field_errors() == ["JFrog ML rejected owner: Unknown team."]
+    assert 'value="1.0"' in resp.content.decode()
 
 
 def test_deleting_a_version_asks_first_then_deletes_it(client_for, registry, model):
