@@ -1,0 +1,112 @@
+"""Fixtures of the security suite: one user per role, a share-link holder, upstream data.
+
+The roles are those of `webui.dashboard.roles` (groups); the admin is made the way
+`seed_demo` makes one (superuser and in the admin group), because that is the
+admin Pond ships. Upstream data lives in the embedded registry, created over its
+real HTTP API (`tests.dashboard.conftest.Registry`).
+
+The URL x role matrix test writes its table to tests/artifacts/; the terminal
+summary prints it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from tests.dashboard.conftest import Registry
+from webui.dashboard.roles import ensure_roles
+
+PASSWORD = "correct horse battery staple"
+ROLE_USERS = {"viewer": "alice", "engineer": "bob", "reviewer": "carol", "admin": "dave"}
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+MATRIX_FILE = "access-matrix.txt"
+_LOADED_AT = time.time()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
+    """A cache of this test's own and short upstream timeouts (see tests/dashboard/conftest.py)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
+    settings.JFROG_ML_READ_TIMEOUT = 3.0
+    settings.JFROG_ML_RETRIES = 0
+    settings.JFROG_ML_BACKOFF = 0.0
+    settings.REGISTRY_DEPLOY_DELAY = 0.0
+    # Logins are what this suite does most; PBKDF2 would make each cost ~0.5 s here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    forget_catalog_memo()
+    yield
+    forget_catalog_memo()
+
+
+def forget_catalog_memo() -> None:
+    from webui.jfrogml import catalog
+
+    memo = getattr(catalog, "_memo", None)
+    if isinstance(memo, dict):
+        memo.clear()
+
+
+@pytest.fixture
+def role_users(db) -> dict[str, User]:
+    ensure_roles()  # transactional tests flush the groups the migration made
+    made = {}
+    for role, name in ROLE_USERS.items():
+        user = User.objects.create_user(name, f"{name}@example.com", PASSWORD)
+        user.groups.add(Group.objects.get(name=role))
+        if role == "admin":
+            user.is_staff = user.is_superuser = True
+            user.save()
+        made[role] = user
+    return made
+
+
+@pytest.fixture
+def client_as(role_users) -> Callable[..., Client]:
+    """`client_as("engineer")`: a logged-in client; "anonymous" and "share" are not logged in."""
+    from webui.status.access import share_link_create
+
+    def make(role: str, *, enforce_csrf: bool = False) -> Client:
+        client = Client(enforce_csrf_checks=enforce_csrf)
+        if role == "share":
+            _, token = share_link_create(label="security suite")
+            resp = client.get(f"/status/s/{token}/")
+            assert resp.status_code == 302, resp.status_code
+        elif role != "anonymous":
+            client.force_login(role_users[role])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def registry(upstream_url) -> Iterator[Registry]:
+    reg = Registry(upstream_url)
+    yield reg
+    reg.session.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the access matrix that test_url_matrix.py wrote during this run.
+
+    Read back from its file so that it shows under pytest-xdist too (the workers'
+    own summaries are not printed; the controller's is, when this directory is named on
+    the command line). The test also prints it, for `-rA`.
+    """
+    path = ARTIFACTS / MATRIX_FILE
+    if not path.exists() or path.stat().st_mtime < _LOADED_AT:
+        return
+    terminalreporter.write_sep("-", f"access matrix ({path.relative_to(ARTIFACTS.parents[1])})")
+    terminalreporter.write(path.read_text())
