@@ -90,7 +90,7 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
     eventually(
         lambda: status_of(client, deployment.id) == "deploying",
         timeout=WITHIN,
-        message=worker.log_tail(),
+        message=worker.log_tail,
     )
     assert time.monotonic() - created_at < 3.0, "deploying was seen only after it had become active"
     page = client.get("/status/").content.decode()
@@ -102,7 +102,7 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
     eventually(
         lambda: status_of(client, deployment.id) == "active",
         timeout=WITHIN,
-        message=worker.log_tail(),
+        message=worker.log_tail,
     )
     eventually(
         lambda: confirmed_status_of(client, deployment.id) == "active",
@@ -115,7 +115,7 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
     data = eventually(
         lambda: (d := client.get("/status.json").json())["incidents"] and d,
         timeout=WITHIN + INTERVAL,
-        message=worker.log_tail(),
+        message=worker.log_tail,
     )
     incident = data["incidents"][0]
     assert (incident["deployment_id"], incident["status"], incident["ongoing"]) == (
@@ -149,3 +149,43 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
     messages = eventually(told, timeout=10, message="the failure webhook")
     assert "fraud-prod" in messages[0] and "(was active)" in messages[0]
     assert worker.alive(), worker.log_tail()
+
+
+def test_the_embedded_default_polls_on_the_filesystem_broker_and_file_cache(
+    client, upstream_url, tmp_path, settings
+):
+    """No REDIS_URL: worker and beat talk over kombu's filesystem:// transport, and the
+    page reads the document from the shared file cache."""
+    var_dir = tmp_path / "var"
+    prefix = "pond-fs-e2e"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(var_dir / "cache"),
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.POND_STATUS_PUBLIC = True
+    settings.POND_POLL_INTERVAL = INTERVAL
+    settings.REGISTRY_DEPLOY_DELAY = 0
+    model = services.model_create(name="embedded-model")
+    version = services.version_create(model_id=model.id, version="1.0.0")
+    deployment = services.deployment_create(
+        name="embedded-prod", model_id=model.id, model_version_id=version.id
+    )
+    env = worker_env(
+        upstream_url=upstream_url,
+        redis_url=None,
+        cache_prefix=prefix,
+        poll_interval=INTERVAL,
+        extra={"POND_VAR_DIR": str(var_dir)},
+    )
+    with celery_worker(env=env, tmp_path=tmp_path) as running:
+        eventually(
+            lambda: confirmed_status_of(client, deployment.id) == "active" or not running.alive(),
+            timeout=60,
+            message=running.log_tail,
+        )
+        assert running.alive(), running.log_tail()
+        assert "filesystem" in running.log_tail(200)
+        assert "All deployments active" in client.get("/status/").content.decode()

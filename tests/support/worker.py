@@ -51,7 +51,7 @@ def database_url() -> str:
 def worker_env(
     *,
     upstream_url: str,
-    redis_url: str,
+    redis_url: str | None,
     cache_prefix: str,
     poll_interval: float = 1.0,
     extra: dict[str, str] | None = None,
@@ -60,7 +60,6 @@ def worker_env(
     env = {
         "DJANGO_SETTINGS_MODULE": "webui.settings",
         "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url,
         "POND_CACHE_PREFIX": cache_prefix,
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "JFROG_ML_URL": upstream_url,
@@ -72,6 +71,10 @@ def worker_env(
         "POND_CELERY_QUEUE": f"pond-test-{uuid.uuid4().hex[:10]}",
         "POND_LOG_LEVEL": "INFO",
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    # Without REDIS_URL: the embedded default, kombu's filesystem:// broker and the
+    # file cache under POND_VAR_DIR (pass the test's var dir in `extra` to share it).
     env.update(extra or {})
     return env
 
@@ -104,6 +107,7 @@ def celery_worker(*, env: dict[str, str], tmp_path: Path, beat: bool = True) -> 
     var_dir = tmp_path / "worker-var"
     var_dir.mkdir(parents=True, exist_ok=True)
     full_env.setdefault("POND_VAR_DIR", str(var_dir))
+    Path(full_env["POND_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     log_path = tmp_path / "worker.log"
     command = [
         sys.executable, "-m", "celery", "-A", "webui", "worker",
@@ -144,9 +148,16 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def eventually(
-    check: Callable[[], Any], *, timeout: float, interval: float = 0.2, message: str = ""
+    check: Callable[[], Any],
+    *,
+    timeout: float,
+    interval: float = 0.2,
+    message: str | Callable[[], str] = "",
 ) -> Any:
-    """Call `check` until it returns something truthy; fail after `timeout` seconds."""
+    """Call `check` until it returns something truthy; fail after `timeout` seconds.
+
+    `message` may be a callable (e.g. `worker.log_tail`), evaluated only on failure.
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -154,4 +165,5 @@ def eventually(
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"not within {timeout} s: {message} (last: {last!r})")
+    text = message() if callable(message) else message
+    raise AssertionError(f"not within {timeout} s: {text} (last: {last!r})")
