@@ -8,11 +8,11 @@ import zlib
 
 import pytest
 
-from tests.support.faultserver import json_response
+from tests.support.faultserver import json_response, status
 from tests.support.registry_seed import seed_models
 from webui.jfrogml import catalog, services
 from webui.jfrogml.client import get_client, upstream_calls
-from webui.jfrogml.errors import ValidationFailed
+from webui.jfrogml.errors import BadResponse, Unavailable, ValidationFailed
 
 
 def test_it_pages_through_every_model_past_a_thousand(upstream_url, settings):
@@ -163,3 +163,21 @@ def test_it_stays_fast_at_ten_thousand_models_and_a_hundred_thousand_versions(fa
         )
     assert max(timings.values()) < 100
     assert load_ms + first_ms < 1000
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [status(503), json_response({"models": "nope", "total_count": 2})],
+    ids=["unavailable", "spec-violating"],
+)
+def test_a_failed_refresh_keeps_the_previous_catalog(fault, failure):
+    fault.on("GET", "/v1/models", json_response({"models": [{"id": "mdl_1", "name": "kept"}], "total_count": 1}))
+    fault.on("GET", "/v1/models/mdl_1/versions", json_response({"versions": []}))
+    first = catalog.catalog_refresh()
+    fault.on("GET", "/v1/models", failure)
+    with pytest.raises((Unavailable, BadResponse)):
+        catalog.catalog_refresh()
+    catalog.reset_local_state()  # as another process would see it
+    kept = catalog.load()
+    assert kept is not None and kept.stamp == first.stamp
+    assert [r[catalog.NAME] for r in kept.rows] == ["kept"]

@@ -76,9 +76,9 @@ def _get(key: str) -> dict | None:
     return entry if isinstance(entry, dict) and "t" in entry and "v" in entry else None
 
 
-def _set(key: str, value: Any, fetched: float | None = None) -> None:
+def _set(key: str, value: Any, fetched: float | None = None, *, timeout: float | None = None) -> None:
     try:
-        _cache().set(key, {"v": value, "t": fetched or time.time()}, timeout=stale_keep())
+        _cache().set(key, {"v": value, "t": fetched or time.time()}, timeout=timeout or stale_keep())
     except Exception:
         log.warning("cache write failed for %s", key, exc_info=True)
 
@@ -114,7 +114,8 @@ def read_through(key: str, fetch: Callable[[], T], *, ttl_seconds: float) -> Cac
         try:
             value = fetch()
         except FALLBACK_ERRORS as exc:
-            _set(k + ":err", exc.message)
+            # Only waiters of this fill read it, so it need not outlive a minute.
+            _set(k + ":err", exc.message, timeout=60)
             if latest is not None:
                 log.info("serving stale %s (%s)", key, exc.message)
                 return _as_cached(latest, stale=True, error=exc.message)

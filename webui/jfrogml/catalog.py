@@ -57,7 +57,7 @@ def _ts(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def _dt(ts: float | None) -> datetime | None:
+def dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
 
@@ -96,8 +96,8 @@ def row_model(row: tuple) -> Model:
         tags=row[TAGS],
         latest_version=row[LATEST],
         versions_count=row[COUNT],
-        created_at=_dt(row[CREATED]),
-        updated_at=_dt(row[UPDATED]),
+        created_at=dt(row[CREATED]),
+        updated_at=dt(row[UPDATED]),
         created_by=row[CREATED_BY],
     )
 

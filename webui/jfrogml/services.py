@@ -224,7 +224,7 @@ def overview(*, recent: int = 8) -> Overview:
         exp_list, exp_fresh = [], Freshness(fetched_at=None, age_seconds=None, stale=True, error=exc.message)
     rows_by_updated = sorted(cat.rows, key=lambda r: r[catalog.UPDATED] or 0.0, reverse=True)[:recent]
     awaiting = [
-        ReviewItem(model=catalog.row_model(row), version_id=v[0], version=v[1], created_at=catalog._dt(v[3]))
+        ReviewItem(model=catalog.row_model(row), version_id=v[0], version=v[1], created_at=catalog.dt(v[3]))
         for row, v in cat.versions_in_status("staging")[:50]
     ]
     cat_fresh = Freshness.from_timestamp(cat.built_at)
