@@ -1,0 +1,227 @@
+"""Every URL x every role: allowed or refused as designed.
+
+The URLs are enumerated from the URLconf, so a new URL without a rule here fails
+`test_every_url_in_the_urlconf_has_an_access_rule`. Each rule gives a concrete URL
+(with real ids from the embedded registry) and the expected outcome of a GET per
+role; the table of outcomes is printed and written to tests/artifacts/.
+
+Outcomes: a status code, "login" (sent to Pond's login form), "admin-login" (sent to
+the admin's login form). POST-only views answer a GET with 405 to whoever passed
+their rights check (writes themselves are in test_csrf_and_methods.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.security.conftest import ARTIFACTS, MATRIX_FILE
+
+ROLES = ("anonymous", "viewer", "engineer", "reviewer", "admin", "share")
+SIGNED_IN = ("viewer", "engineer", "reviewer", "admin")
+
+
+def _expect(default: str, **per_role: str) -> dict[str, str]:
+    return {role: per_role.get(role, default) for role in ROLES}
+
+
+def page() -> dict[str, str]:
+    """A page for signed-in users only; a share link grants nothing outside the status pages."""
+    return _expect("200", anonymous="login", share="login")
+
+
+def needs(roles: tuple[str, ...], ok: str = "200") -> dict[str, str]:
+    return {
+        role: ("login" if role in ("anonymous", "share") else ok if role in roles else "403")
+        for role in ROLES
+    }
+
+
+WRITERS = ("engineer", "reviewer", "admin")  # change_registry, deploy, request_promotion
+DECIDERS = ("reviewer", "admin")  # decide_promotion
+PUBLIC = _expect("200")
+STATUS_PAGE = _expect("200", anonymous="login")
+STATUS_MACHINE = _expect("200", anonymous="403")
+API = _expect("401")  # no session auth on the registry: a logged-in browser gets nothing
+ADMIN_SITE = _expect("admin-login", admin="200")
+
+
+def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """{URLconf route: (concrete URL, {role: expected GET outcome})}."""
+    m, v, e, d, r = w["m"], w["v"], w["e"], w["d"], w["review"]
+    return {
+        "healthz": ("/healthz", PUBLIC),
+        "readyz": ("/readyz", PUBLIC),
+        # accounts
+        "accounts/login/": ("/accounts/login/", PUBLIC),
+        "accounts/logout/": ("/accounts/logout/", _expect("405")),  # POST only (Django 5)
+        "accounts/password_change/": ("/accounts/password_change/", page()),
+        "accounts/password_change/done/": ("/accounts/password_change/done/", page()),
+        "accounts/password_reset/": ("/accounts/password_reset/", PUBLIC),
+        "accounts/password_reset/done/": ("/accounts/password_reset/done/", PUBLIC),
+        "accounts/reset/<uidb64>/<token>/": ("/accounts/reset/MQ/bad-token/", PUBLIC),
+        "accounts/reset/done/": ("/accounts/reset/done/", PUBLIC),
+        # status page (not public by default: logged in, or a share link)
+        "status/": ("/status/", STATUS_PAGE),
+        "status/live/": ("/status/live/", STATUS_PAGE),
+        "status.json": ("/status.json", STATUS_MACHINE),
+        "status/badge/<str:deployment_id>.svg": (f"/status/badge/{d}.svg", STATUS_MACHINE),
+        "status/bar/<str:deployment_id>.svg": (f"/status/bar/{d}.svg", STATUS_MACHINE),
+        "status/feed.atom": ("/status/feed.atom", STATUS_MACHINE),
+        "status/s/<str:token>/": (f"/status/s/{w['token']}/", _expect("302")),
+        "status/share-links/": ("/status/share-links/", needs(("admin",))),
+        "status/share-links/<int:link_id>/revoke/": (
+            f"/status/share-links/{w['link']}/revoke/",
+            needs(SIGNED_IN, ok="405"),
+        ),
+        # reviews and audit
+        "reviews/": ("/reviews/", page()),
+        "reviews/<int:pk>/": (f"/reviews/{r}/", page()),
+        "reviews/<int:pk>/decide": (f"/reviews/{r}/decide", needs(DECIDERS, ok="405")),
+        "reviews/<int:pk>/cancel": (f"/reviews/{r}/cancel", needs(SIGNED_IN, ok="405")),
+        "reviews/new/<str:model_id>/<str:version_id>/": (f"/reviews/new/{m}/{v}/", needs(WRITERS)),
+        "reviews/promote/<str:model_id>/<str:version_id>": (
+            f"/reviews/promote/{m}/{v}",
+            needs(DECIDERS, ok="405"),
+        ),
+        "audit/": ("/audit/", page()),
+        "audit/export.csv": ("/audit/export.csv", page()),
+        "audit/production/<str:model_id>/": (f"/audit/production/{m}/", page()),
+        # insights
+        "insights/production/": ("/insights/production/", page()),
+        "insights/hygiene/": ("/insights/hygiene/", page()),
+        "insights/resources/": ("/insights/resources/", page()),
+        # dashboard
+        "": ("/", page()),
+        "models/": ("/models/", page()),
+        "models/new/": ("/models/new/", needs(WRITERS)),
+        "models/<str:model_id>/": (f"/models/{m}/", page()),
+        "models/<str:model_id>/edit/": (f"/models/{m}/edit/", needs(WRITERS)),
+        "models/<str:model_id>/delete/": (f"/models/{m}/delete/", needs(WRITERS)),
+        "models/<str:model_id>/compare/": (f"/models/{m}/compare/?v={v}&v={w['v2']}", page()),
+        "models/<str:model_id>/versions/new/": (f"/models/{m}/versions/new/", needs(WRITERS)),
+        "models/<str:model_id>/versions/<str:version_id>/": (f"/models/{m}/versions/{v}/", page()),
+        "models/<str:model_id>/versions/<str:version_id>/delete/": (
+            f"/models/{m}/versions/{v}/delete/",
+            needs(WRITERS),
+        ),
+        "experiments/": ("/experiments/", page()),
+        "experiments/new/": ("/experiments/new/", needs(WRITERS)),
+        "experiments/compare/": (f"/experiments/compare/?e={e}&e={w['e2']}", page()),
+        "experiments/<str:experiment_id>/": (f"/experiments/{e}/", page()),
+        "experiments/<str:experiment_id>/delete/": (f"/experiments/{e}/delete/", needs(WRITERS)),
+        "deployments/": ("/deployments/", page()),
+        "deployments/new/": (f"/deployments/new/?model={m}", needs(WRITERS)),
+        "deployments/status.json": ("/deployments/status.json", page()),
+        "deployments/<str:deployment_id>/": (f"/deployments/{d}/", page()),
+        "deployments/<str:deployment_id>/delete/": (f"/deployments/{d}/delete/", needs(WRITERS)),
+        # the embedded registry: credentials only, never a session or a share link
+        "ml/api/v1/models": ("/ml/api/v1/models", API),
+        "ml/api/v1/models/<str:modelId>": (f"/ml/api/v1/models/{m}", API),
+        "ml/api/v1/models/<str:modelId>/versions": (f"/ml/api/v1/models/{m}/versions", API),
+        "ml/api/v1/models/<str:modelId>/versions/<str:versionId>": (f"/ml/api/v1/models/{m}/versions/{v}", API),
+        "ml/api/v1/experiments": ("/ml/api/v1/experiments", API),
+        "ml/api/v1/experiments/<str:experimentId>": (f"/ml/api/v1/experiments/{e}", API),
+        "ml/api/v1/deployments": ("/ml/api/v1/deployments", API),
+        "ml/api/v1/deployments/<str:deploymentId>": (f"/ml/api/v1/deployments/{d}", API),
+        "ml/api/schema/": ("/ml/api/schema/", PUBLIC),  # describes, holds no data
+        "ml/api/docs/": ("/ml/api/docs/", PUBLIC),
+        "ml/api/^.*$": ("/ml/api/v2/anything", API),
+    }
+
+
+# The Django admin is one family: its own login, staff only. Representative URLs.
+ADMIN_PREFIX = "admin/"
+ADMIN_URLS = ["/admin/", "/admin/auth/user/", "/admin/auth/group/", "/admin/axes/accessattempt/"]
+ADMIN_PUBLIC = ["/admin/login/"]
+
+
+def urlconf_routes() -> Iterator[str]:
+    def walk(patterns, prefix: str = "") -> Iterator[str]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    yield from walk(get_resolver().url_patterns)
+
+
+PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link")}
+
+
+def test_every_url_in_the_urlconf_has_an_access_rule():
+    known = rules(PLACEHOLDER_WORLD)
+    missing = [r for r in urlconf_routes() if r not in known and not r.startswith(ADMIN_PREFIX)]
+    assert not missing, f"URLs without an access rule in {__name__}: {missing}"
+    stale = set(known) - set(urlconf_routes())
+    assert not stale, f"rules for URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(registry, role_users, settings) -> dict[str, str]:
+    from webui.reviews import services as reviews
+    from webui.status import poller
+    from webui.status.access import share_link_create
+
+    model = registry.model("matrix")
+    v1 = registry.version(model["id"], "1.0")
+    v2 = registry.version(model["id"], "1.1")
+    e1 = registry.experiment("exp-a", model_id=model["id"])
+    e2 = registry.experiment("exp-b", model_id=model["id"])
+    dep = registry.deployment(model["id"], v1["id"], name="matrix-prod")
+    review = reviews.promotion_request_create(
+        user=role_users["engineer"], model_id=model["id"], version_id=v2["id"], to_status="staging", note="please"
+    )
+    poller.poll(force=True)  # so that the badge and bar exist
+    link, token = share_link_create(label="matrix")
+    return {
+        "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
+        "review": str(review.pk), "token": token, "link": str(link.pk),
+    }  # fmt: skip
+
+
+def outcome(resp) -> str:
+    if resp.status_code in (301, 302, 303):
+        location = resp["Location"]
+        if location.startswith("/accounts/login/"):
+            return "login"
+        if location.startswith("/admin/login/"):
+            return "admin-login"
+    return str(resp.status_code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_url_answers_every_role_as_designed(client_as, world, capsys):
+    table = rules(world)
+    rows = [(url, expected) for url, expected in table.values()]
+    # The admin's own login form; a staff user already logged in is sent on to the admin.
+    rows += [(url, ADMIN_SITE) for url in ADMIN_URLS] + [(url, _expect("200", admin="302")) for url in ADMIN_PUBLIC]
+    clients = {role: client_as(role) for role in ROLES}
+    got: dict[str, dict[str, str]] = {}
+    wrong = []
+    for url, expected in rows:
+        got[url] = {}
+        for role in ROLES:
+            actual = outcome(clients[role].get(url))
+            got[url][role] = actual if actual == expected[role] else f"{actual}!={expected[role]}"
+            if actual != expected[role]:
+                wrong.append(f"GET {url} as {role}: {actual}, expected {expected[role]}")
+    text = _table(got)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / MATRIX_FILE).write_text(text)
+    with capsys.disabled():
+        print("\n" + text)
+    assert not wrong, "\n".join(wrong)
+
+
+def _table(got: dict[str, dict[str, str]]) -> str:
+    width = max(len(url) for url in got) + 2
+    lines = [
+        "GET outcome per role ('login' = sent to the login form; 'a!=b' = got a, expected b)",
+        f"{'URL':<{width}}" + "".join(f"{r:>12}" for r in ROLES),
+    ]
+    lines += [f"{url:<{width}}" + "".join(f"{cells[r]:>12}" for r in ROLES) for url, cells in got.items()]
+    return "\n".join(lines) + "\n"
