@@ -361,6 +361,22 @@ def document() -> dict[str, Any]:
     return doc
 
 
+def json_parts() -> tuple[dict[str, str], dict[str, Any]]:
+    """/status.json's cached bodies and the poller's health, in one cache round trip."""
+    found = cache.get_many([JSON_KEY, META_KEY])
+    if JSON_KEY in found and META_KEY in found:
+        return found[JSON_KEY], found[META_KEY]
+    return json_bodies(), cache_meta()
+
+
+def badge_parts() -> tuple[dict[str, tuple[str, str, bool]], dict[str, Any]]:
+    """The badges' cached entries and the poller's health, in one cache round trip."""
+    found = cache.get_many([BADGES_KEY, META_KEY])
+    if BADGES_KEY in found and META_KEY in found:
+        return found[BADGES_KEY], found[META_KEY]
+    return badges(), cache_meta()
+
+
 def json_bodies() -> dict[str, str]:
     bodies = cache.get(JSON_KEY)
     if bodies is None:

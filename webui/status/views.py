@@ -180,8 +180,7 @@ def status_partial(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_json(request: HttpRequest) -> HttpResponse:
-    doc_bodies = status_document.json_bodies()
-    meta = status_document.cache_meta()
+    doc_bodies, meta = status_document.json_parts()
     fresh = status_document.freshness(meta)
     envelope = status_document.envelope(fresh)
     body = doc_bodies["stale" if fresh.stale else "fresh"]
@@ -194,14 +193,14 @@ def status_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    badges = status_document.badges()
+    badges, meta = status_document.badge_parts()
     entry = badges.get(deployment_id)
     if entry is None:
         text = svg.badge_svg("deployment", "not found", svg.COLOURS["gone"])
         response = HttpResponse(text, content_type="image/svg+xml", status=404)
         return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
     name, status, confirmed = entry
-    fresh = status_document.freshness(status_document.cache_meta())
+    fresh = status_document.freshness(meta)
     if fresh.stale:
         message, fill = "unknown", svg.COLOURS["unknown"]
     else:
