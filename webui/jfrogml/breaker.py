@@ -55,6 +55,10 @@ class _LocalStore:
             self._data[key] = (value, expires)
             return value
 
+    def get_many(self, keys: list[str]) -> dict[str, object]:
+        found = {key: self.get(key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
     def delete_many(self, keys: list[str]) -> None:
         with self._lock:
             for key in keys:
@@ -98,7 +102,9 @@ class Breaker:
             return acquired and bool(self._store.add(self._trial_key, time.time(), timeout=max(self.reset, 1.0)))
 
     def record_success(self) -> None:
-        if self._store.get(self._fail_key) is None and self._store.get(self._open_key) is None:
+        # The common case (closed, no failures) costs one read, not a write.
+        state = self._store.get_many([self._fail_key, self._open_key])
+        if not state:
             return
         self._store.delete_many([self._fail_key, self._open_key, self._trial_key])
 
