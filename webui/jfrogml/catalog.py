@@ -113,6 +113,9 @@ class Catalog:
     complete: bool
     full_at: float
     stamp: str = ""
+    # model id -> when a write through Pond patched it; a refresh that started
+    # earlier keeps these rows instead of overwriting them with older data.
+    patched: dict[str, float] = field(default_factory=dict)
     by_id: dict[str, tuple] = field(default_factory=dict)
     haystack: list[str] = field(default_factory=list)
 
@@ -169,7 +172,13 @@ class Catalog:
         return found
 
     def to_payload(self) -> dict:
-        return {"rows": self.rows, "built_at": self.built_at, "complete": self.complete, "full_at": self.full_at}
+        return {
+            "rows": self.rows,
+            "built_at": self.built_at,
+            "complete": self.complete,
+            "full_at": self.full_at,
+            "patched": self.patched,
+        }
 
 
 # --- storage -------------------------------------------------------------------------
@@ -223,6 +232,7 @@ def load() -> Catalog | None:
         complete=payload["complete"],
         full_at=payload.get("full_at", payload["built_at"]),
         stamp=payload.get("stamp", ""),
+        patched=payload.get("patched") or {},
     )
     _memo[ns] = catalog
     return catalog
@@ -319,7 +329,23 @@ def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> 
             "catalog refreshed: %d models, %d version lists fetched, complete=%s, %.1fs",
             len(final), len(need), complete, time.time() - started,
         )
-        return save(catalog)
+        with lock(f"catalog-write:{upstream_namespace()}", timeout=10, blocking=True):
+            return save(_keep_late_patches(catalog, started))
+
+
+def _keep_late_patches(catalog: Catalog, started: float) -> Catalog:
+    """Fold in rows that writes through Pond patched while this refresh was listing."""
+    current = load()
+    if current is None:
+        return catalog
+    late = {mid: at for mid, at in current.patched.items() if at >= started}
+    if not late:
+        return catalog
+    rows = [row for row in catalog.rows if row[ID] not in late]
+    rows.extend(current.by_id[mid] for mid in late if mid in current.by_id)
+    return Catalog(
+        rows=rows, built_at=catalog.built_at, complete=catalog.complete, full_at=catalog.full_at, patched=late
+    )
 
 
 def get_catalog() -> Catalog:
@@ -342,14 +368,26 @@ def get_catalog() -> Catalog:
 # --- patches after writes through Pond -------------------------------------------------
 
 
-def _patch(change) -> None:
+def _patch(model_id: str, change) -> None:
     ns = upstream_namespace()
     with lock(f"catalog-write:{ns}", timeout=10, blocking=True):
         current = load()
         if current is None:
             return  # nothing to patch: the first view builds it with the change included
         rows = change(list(current.rows))
-        save(Catalog(rows=rows, built_at=current.built_at, complete=current.complete, full_at=current.full_at))
+        now = time.time()
+        # Remember recent patches only (a refresh takes minutes at most).
+        patched = {mid: at for mid, at in current.patched.items() if now - at < 86400}
+        patched[model_id] = now
+        save(
+            Catalog(
+                rows=rows,
+                built_at=current.built_at,
+                complete=current.complete,
+                full_at=current.full_at,
+                patched=patched,
+            )
+        )
 
 
 def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
@@ -365,7 +403,7 @@ def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
         rows.append(model_row(model, new_versions))
         return rows
 
-    _patch(change)
+    _patch(model.id, change)
 
 
 def reset_local_state() -> None:
@@ -374,7 +412,7 @@ def reset_local_state() -> None:
 
 
 def remove_model(model_id: str) -> None:
-    _patch(lambda rows: [row for row in rows if row[ID] != model_id])
+    _patch(model_id, lambda rows: [row for row in rows if row[ID] != model_id])
 
 
 __all__ = ["Catalog", "Unavailable", "catalog_refresh", "get_catalog", "load", "remove_model", "row_model", "upsert_model"]
