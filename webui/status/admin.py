@@ -1,0 +1,98 @@
+"""Admin views of what the poller recorded: read-only, because the history is evidence."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from webui.status.access import share_link_revoke
+from webui.status.models import (
+    DeploymentEvent,
+    DeploymentState,
+    Incident,
+    ObservationWindow,
+    PollerHealth,
+    ShareLink,
+)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeploymentState)
+class DeploymentStateAdmin(_ReadOnly):
+    list_display = [
+        "deployment_id",
+        "name",
+        "status",
+        "streak",
+        "confirmed_status",
+        "status_since",
+        "last_observed_at",
+    ]
+    search_fields = ["deployment_id", "name", "model_id"]
+    list_filter = ["status", "confirmed_status"]
+
+
+@admin.register(DeploymentEvent)
+class DeploymentEventAdmin(_ReadOnly):
+    list_display = ["deployment_id", "sequence", "from_status", "to_status", "observed_at"]
+    search_fields = ["deployment_id", "model_id"]
+    list_filter = ["to_status"]
+    date_hierarchy = "observed_at"
+
+
+@admin.register(Incident)
+class IncidentAdmin(_ReadOnly):
+    list_display = [
+        "deployment_id",
+        "deployment_name",
+        "status",
+        "started_at",
+        "ended_at",
+        "recovered_to",
+    ]
+    search_fields = ["deployment_id", "deployment_name", "model_id"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(ObservationWindow)
+class ObservationWindowAdmin(_ReadOnly):
+    list_display = ["started_at", "ended_at"]
+
+
+@admin.register(PollerHealth)
+class PollerHealthAdmin(_ReadOnly):
+    list_display = [
+        "last_success_at",
+        "last_error",
+        "error_since",
+        "consecutive_failures",
+        "last_cycle_seconds",
+    ]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    # Links are created on /status/share-links/ (the token is shown once there);
+    # here they can be looked at and revoked (through the service, which also
+    # drops the cached "still active" answer at once).
+    list_display = ["label", "created_by", "created_at", "revoked_at"]
+    readonly_fields = ["label", "token_hash", "created_by", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected share links")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for link_id in queryset.values_list("pk", flat=True):
+            share_link_revoke(link_id=link_id)
