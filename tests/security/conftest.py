@@ -39,6 +39,8 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
             "LOCATION": str(tmp_path / "cache"),
         }
     }
+    # Locks are files named by cache prefix: another xdist worker must not hold ours.
+    settings.POND_LOCK_DIR = tmp_path / "locks"
     settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
     settings.JFROG_ML_READ_TIMEOUT = 3.0
     settings.JFROG_ML_RETRIES = 0
@@ -96,6 +98,53 @@ def registry(upstream_url) -> Iterator[Registry]:
     reg = Registry(upstream_url)
     yield reg
     reg.session.close()
+
+
+@pytest.fixture
+def world(registry, role_users, settings) -> dict[str, str]:
+    from webui.reviews import services as reviews
+    from webui.status import poller
+    from webui.status.access import share_link_create
+
+    model = registry.model("matrix")
+    v1 = registry.version(model["id"], "1.0")
+    v2 = registry.version(model["id"], "1.1")
+    e1 = registry.experiment("exp-a", model_id=model["id"])
+    e2 = registry.experiment("exp-b", model_id=model["id"])
+    dep = registry.deployment(model["id"], v1["id"], name="matrix-prod")
+    review = reviews.promotion_request_create(
+        user=role_users["engineer"], model_id=model["id"], version_id=v2["id"], to_status="staging", note="please"
+    )
+    assert poller.poll(force=True).polled  # so that the badge and bar exist
+    link, token = share_link_create(label="matrix")
+    return {
+        "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
+        "review": str(review.pk), "token": token, "link": str(link.pk),
+    }  # fmt: skip
+
+
+def snapshot(registry) -> dict:
+    """Everything a forged write could change: upstream data and Pond's own rows."""
+    from webui.reviews.models import LedgerEntry, ReviewRequest
+    from webui.status.models import ShareLink
+
+    models = registry.get("/v1/models").json()["models"]
+    return {
+        "models": sorted((m["id"], m["name"], m.get("description")) for m in models),
+        "versions": sorted(
+            (v["id"], v["status"], v.get("description"))
+            for m in models
+            for v in registry.get(f"/v1/models/{m['id']}/versions").json()["versions"]
+        ),
+        "experiments": sorted((e["id"], e["name"]) for e in registry.get("/v1/experiments").json()["experiments"]),
+        "deployments": sorted(
+            (d["id"], d["name"], d.get("replicas")) for d in registry.get("/v1/deployments").json()["deployments"]
+        ),
+        "reviews": list(ReviewRequest.objects.order_by("pk").values_list("pk", "state")),
+        "ledger": LedgerEntry.objects.count(),
+        "links": list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "users": list(User.objects.order_by("pk").values_list("username", "password", "is_active")),
+    }
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

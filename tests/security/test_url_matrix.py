@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.security.conftest import ARTIFACTS, MATRIX_FILE
+from tests.security.conftest import ARTIFACTS, MATRIX_FILE, snapshot
 
 ROLES = ("anonymous", "viewer", "engineer", "reviewer", "admin", "share")
 SIGNED_IN = ("viewer", "engineer", "reviewer", "admin")
@@ -111,11 +111,13 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "experiments/new/": ("/experiments/new/", needs(WRITERS)),
         "experiments/compare/": (f"/experiments/compare/?e={e}&e={w['e2']}", page()),
         "experiments/<str:experiment_id>/": (f"/experiments/{e}/", page()),
+        "experiments/<str:experiment_id>/edit/": (f"/experiments/{e}/edit/", needs(WRITERS)),
         "experiments/<str:experiment_id>/delete/": (f"/experiments/{e}/delete/", needs(WRITERS)),
         "deployments/": ("/deployments/", page()),
         "deployments/new/": (f"/deployments/new/?model={m}", needs(WRITERS)),
         "deployments/status.json": ("/deployments/status.json", page()),
         "deployments/<str:deployment_id>/": (f"/deployments/{d}/", page()),
+        "deployments/<str:deployment_id>/edit/": (f"/deployments/{d}/edit/", needs(WRITERS)),
         "deployments/<str:deployment_id>/delete/": (f"/deployments/{d}/delete/", needs(WRITERS)),
         # the embedded registry: credentials only, never a session or a share link
         "ml/api/v1/models": ("/ml/api/v1/models", API),
@@ -160,29 +162,6 @@ def test_every_url_in_the_urlconf_has_an_access_rule():
     assert not stale, f"rules for URLs that no longer exist: {sorted(stale)}"
 
 
-@pytest.fixture
-def world(registry, role_users, settings) -> dict[str, str]:
-    from webui.reviews import services as reviews
-    from webui.status import poller
-    from webui.status.access import share_link_create
-
-    model = registry.model("matrix")
-    v1 = registry.version(model["id"], "1.0")
-    v2 = registry.version(model["id"], "1.1")
-    e1 = registry.experiment("exp-a", model_id=model["id"])
-    e2 = registry.experiment("exp-b", model_id=model["id"])
-    dep = registry.deployment(model["id"], v1["id"], name="matrix-prod")
-    review = reviews.promotion_request_create(
-        user=role_users["engineer"], model_id=model["id"], version_id=v2["id"], to_status="staging", note="please"
-    )
-    poller.poll(force=True)  # so that the badge and bar exist
-    link, token = share_link_create(label="matrix")
-    return {
-        "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
-        "review": str(review.pk), "token": token, "link": str(link.pk),
-    }  # fmt: skip
-
-
 def outcome(resp) -> str:
     if resp.status_code in (301, 302, 303):
         location = resp["Location"]
@@ -194,12 +173,13 @@ def outcome(resp) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_url_answers_every_role_as_designed(client_as, world, capsys):
+def test_every_url_answers_every_role_as_designed(client_as, world, registry, capsys):
+    clients = {role: client_as(role) for role in ROLES}
+    before = snapshot(registry)
     table = rules(world)
     rows = [(url, expected) for url, expected in table.values()]
     # The admin's own login form; a staff user already logged in is sent on to the admin.
     rows += [(url, ADMIN_SITE) for url in ADMIN_URLS] + [(url, _expect("200", admin="302")) for url in ADMIN_PUBLIC]
-    clients = {role: client_as(role) for role in ROLES}
     got: dict[str, dict[str, str]] = {}
     wrong = []
     for url, expected in rows:
@@ -215,6 +195,8 @@ def test_every_url_answers_every_role_as_designed(client_as, world, capsys):
     with capsys.disabled():
         print("\n" + text)
     assert not wrong, "\n".join(wrong)
+    # Forms and POST-only views answered GETs from every role: nothing changed.
+    assert snapshot(registry) == before
 
 
 def _table(got: dict[str, dict[str, str]]) -> str:
