@@ -94,6 +94,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         # The issue asks for a 400 here rather than 415, in the one error shape.
         msg = "Content-Type must be application/json."
         return Response(error_body("invalid", msg, {"Content-Type": [msg]}), status=400)
+    if isinstance(exc, RecursionError):
+        # json.loads gives up on absurdly nested documents with RecursionError, not ValueError.
+        msg = "The JSON body is nested too deeply."
+        return Response(error_body("invalid", msg, {"body": [msg]}), status=400)
     if isinstance(exc, exceptions.APIException) and exc.status_code < 500:
         return Response(error_body("invalid", str(exc.detail)), status=400)
     logger.exception("registry: unhandled error", exc_info=exc)

@@ -130,6 +130,10 @@ def test_malformed_json_is_a_400(api):
     assert RegisteredModel.objects.count() == 0
 
 
+def test_a_deeply_nested_body_is_a_400_not_a_500(api):
+    _assert_invalid(api.raw("POST", "/models", b"[" * 100_000 + b"]" * 100_000), "body")
+
+
 def test_a_body_that_is_not_an_object_is_a_400(api):
     _assert_invalid(api.raw("POST", "/models", b'["churn"]'), "body")
     _assert_invalid(api.raw("POST", "/models", b'"churn"'), "body")
