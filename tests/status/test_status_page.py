@@ -248,3 +248,24 @@ def test_the_page_carries_its_live_update_script_and_no_inline_script(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     live = client.get("/status/live/").content.decode()
     assert "1 deployment failing" in live and "<html" not in live
+
+
+def test_pages_still_render_when_redis_is_down(client, settings, dead_port):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{dead_port}/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+            },
+        }
+    }
+    failing_history()
+    assert client.get("/status.json").json()["summary"]["failing"] == 1
+    assert "1 deployment failing" in client.get("/status/").content.decode()
+    assert client.get("/status/badge/d-bad.svg").status_code == 200
+    assert client.get("/status/bar/d-bad.svg").status_code == 200
+    assert client.get("/status/feed.atom").status_code == 200

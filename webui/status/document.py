@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -81,6 +82,7 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
         BADGES_KEY: badges,
         META_KEY: {"poller": doc["poller"]},
     }
+    _remember(values)
     cache.set_many(values, timeout=None)
     # Bars go in small batches: one pipeline of a thousand 10 KB bars can outlast
     # the Redis socket timeout, and an ignored error would silently drop them all.
@@ -354,11 +356,45 @@ def freshness(doc: dict[str, Any], *, now: datetime | None = None) -> StatusFres
     )
 
 
+# The last document this process published or rebuilt. Only a fallback for when
+# the shared cache misses (cold start, Redis down): without it, every request
+# during a Redis outage would rebuild the whole document from the database.
+# Replaced whole (one assignment), so that threads never see it half-written.
+_memo: tuple[tuple, float, dict[str, Any]] | None = None
+
+
+def _scope() -> tuple:
+    # Another cache or database (tests switch them) must not recall this memo.
+    return (repr(settings.CACHES.get("default")), settings.DATABASES["default"]["NAME"])
+
+
+def _remember(values: dict[str, Any]) -> None:
+    global _memo
+    _memo = (_scope(), time.monotonic(), dict(values))
+
+
+def _recalled(key: str) -> Any:
+    memo = _memo
+    if memo is None:
+        return None
+    scope, at, values = memo
+    if scope != _scope() or time.monotonic() - at >= max(settings.POND_POLL_INTERVAL, 5.0):
+        return None
+    return values.get(key)
+
+
+def _cached(key: str) -> Any:
+    value = cache.get(key)
+    if value is None:
+        value = _recalled(key)
+    if value is None:
+        publish()
+        value = _recalled(key)
+    return value
+
+
 def document() -> dict[str, Any]:
-    doc = cache.get(DOC_KEY)
-    if doc is None:
-        doc = publish()
-    return doc
+    return _cached(DOC_KEY)
 
 
 def json_parts() -> tuple[dict[str, str], dict[str, Any]]:
@@ -378,23 +414,12 @@ def badge_parts() -> tuple[dict[str, tuple[str, str, bool]], dict[str, Any]]:
 
 
 def json_bodies() -> dict[str, str]:
-    bodies = cache.get(JSON_KEY)
-    if bodies is None:
-        publish()
-        bodies = cache.get(JSON_KEY)
-        if bodies is None:  # the cache is down: serve from a fresh build
-            doc, _ = build(now=timezone.now())
-            fresh, stale = _json_bodies(doc)
-            bodies = {"fresh": fresh, "stale": stale}
-    return bodies
+    return _cached(JSON_KEY)
 
 
 def cache_meta() -> dict[str, Any]:
     """The poller's health part of the document (small: read on every JSON/badge request)."""
-    meta = cache.get(META_KEY)
-    if meta is None:
-        meta = {"poller": document()["poller"]}
-    return meta
+    return _cached(META_KEY)
 
 
 def envelope(fresh: StatusFreshness) -> str:
@@ -421,11 +446,7 @@ def envelope(fresh: StatusFreshness) -> str:
 
 
 def badges() -> dict[str, tuple[str, str, bool]]:
-    value = cache.get(BADGES_KEY)
-    if value is None:
-        doc = document()
-        value = {d["id"]: (d["name"], d["status"], d["confirmed"]) for d in doc["deployments"]}
-    return value
+    return _cached(BADGES_KEY)
 
 
 def bar(deployment_id: str) -> str | None:
