@@ -25,6 +25,8 @@ def _posts(w):
         (f"/models/{w['m']}/versions/new/", {"version": "forged"}),
         ("/experiments/new/", {"name": "forged"}),
         (f"/deployments/new/?model={w['m']}", {"name": "forged", "model_id": w["m"], "model_version_id": w["v"], "replicas": "1"}),
+        (f"/experiments/{w['e']}/edit/", {"status": "cancelled"}),
+        (f"/deployments/{w['d']}/edit/", {"replicas": "5"}),
         (f"/experiments/{w['e']}/delete/", {}),
         (f"/deployments/{w['d']}/delete/", {}),
         (f"/models/{w['m']}/versions/{w['v']}/delete/", {}),
@@ -38,8 +40,8 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(client_for, r
         assert client.post(url, data).status_code == 403, url
     assert registry.get(f"/v1/models/{world['m']}").json()["name"] == "csrf-target"
     assert len(registry.get("/v1/models").json()["models"]) == 1
-    assert len(registry.get("/v1/experiments").json()["experiments"]) == 1
-    assert len(registry.get("/v1/deployments").json()["deployments"]) == 1
+    assert [e["status"] for e in registry.get("/v1/experiments").json()["experiments"]] == ["running"]
+    assert [d["replicas"] for d in registry.get("/v1/deployments").json()["deployments"]] == [1]
 
 
 def test_a_post_with_the_forms_token_goes_through(client_for, registry, world):

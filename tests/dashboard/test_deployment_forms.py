@@ -96,3 +96,26 @@ def test_an_unknown_model_in_the_deploy_form_sends_back_to_step_one(client_for, 
 def test_an_unknown_deployment_is_a_friendly_404(client_for, upstream_url):
     resp = client_for("alice").get("/deployments/dp_nope/")
     assert resp.status_code == 404
+
+
+def test_an_engineer_scales_and_stops_a_deployment(client_for, registry, model):
+    client = client_for("bob")
+    client.post(
+        f"/deployments/new/?model={model['id']}",
+        {"name": "scaled", "model_id": model["id"], "model_version_id": model["v1"]["id"], "replicas": "1"},
+    )
+    (dep,) = registry.get("/v1/deployments").json()["deployments"]
+    form = client.get(f"/deployments/{dep['id']}/edit/").content.decode()
+    assert 'name="replicas"' in form and 'value="1"' in form
+    resp = client.post(f"/deployments/{dep['id']}/edit/", {"replicas": "4", "status": "stopped"}, follow=True)
+    assert "Deployment updated: 4 replica(s), stopped." in [str(m) for m in resp.context["messages"]]
+    fresh = registry.get(f"/v1/deployments/{dep['id']}").json()
+    assert (fresh["replicas"], fresh["status"]) == (4, "stopped")
+    assert DeploymentResources.objects.get(deployment_id=dep["id"]).replicas == 4
+
+
+def test_scaling_to_zero_replicas_is_refused_on_the_field(client_for, registry, model):
+    dep = registry.deployment(model["id"], model["v1"]["id"], name="fixed", replicas=2)
+    resp = client_for("bob").post(f"/deployments/{dep['id']}/edit/", {"replicas": "0"})
+    assert "replicas" in resp.context["form"].errors
+    assert registry.get(f"/v1/deployments/{dep['id']}").json()["replicas"] == 2

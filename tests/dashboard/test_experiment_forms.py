@@ -62,3 +62,34 @@ def test_an_unknown_experiment_is_a_friendly_404(client_for, upstream_url):
     resp = client_for("alice").get("/experiments/ex_nope/")
     assert resp.status_code == 404
     assert "We could not find that" in resp.content.decode()
+
+
+def test_an_engineer_records_an_experiments_outcome(client_for, registry):
+    exp = registry.experiment("training")
+    client = client_for("bob")
+    assert client.get(f"/experiments/{exp['id']}/edit/").status_code == 200
+    resp = client.post(
+        f"/experiments/{exp['id']}/edit/", {"status": "completed", "metrics": "accuracy=0.91"}, follow=True
+    )
+    assert "Experiment updated." in [str(m) for m in resp.context["messages"]]
+    fresh = registry.get(f"/v1/experiments/{exp['id']}").json()
+    assert fresh["status"] == "completed" and fresh["metrics"] == {"accuracy": 0.91}
+    assert fresh["completed_at"]
+    assert "0.91" in resp.content.decode()
+
+
+def test_an_empty_update_is_refused_with_a_message(client_for, registry):
+    exp = registry.experiment("training")
+    resp = client_for("bob").post(f"/experiments/{exp['id']}/edit/", {"status": "", "metrics": ""})
+    assert "nothing to save" in resp.content.decode()
+    assert registry.get(f"/v1/experiments/{exp['id']}").json()["status"] == "running"
+
+
+def test_reopening_a_finished_experiment_shows_jfrog_mls_refusal(client_for, registry):
+    exp = registry.experiment("done")
+    client = client_for("bob")
+    client.post(f"/experiments/{exp['id']}/edit/", {"status": "failed"})
+    resp = client.post(f"/experiments/{exp['id']}/edit/", {"status": "running"})
+    assert resp.status_code == 200
+    assert "cannot change status" in resp.content.decode()
+    assert registry.get(f"/v1/experiments/{exp['id']}").json()["status"] == "failed"

@@ -25,6 +25,7 @@ def _registry_writes(w):
         (f"/models/{w['m']}/versions/new/", {"version": "6.6.6"}),
         (f"/models/{w['m']}/versions/{w['v']}/delete/", {}),
         ("/experiments/new/", {"name": "sneaky"}),
+        (f"/experiments/{w['e']}/edit/", {"status": "cancelled"}),
         (f"/experiments/{w['e']}/delete/", {}),
     ]
 
@@ -32,6 +33,7 @@ def _registry_writes(w):
 def _deploy_writes(w):
     return [
         (f"/deployments/new/?model={w['m']}", {"name": "x", "model_id": w["m"], "model_version_id": w["v"], "replicas": "1"}),
+        (f"/deployments/{w['d']}/edit/", {"replicas": "5"}),
         (f"/deployments/{w['d']}/delete/", {}),
     ]
 
@@ -40,8 +42,8 @@ def _unchanged(registry, w) -> None:
     assert registry.get(f"/v1/models/{w['m']}").json()["name"] == "guarded"
     assert len(registry.get(f"/v1/models/{w['m']}/versions").json()["versions"]) == 1
     assert len(registry.get("/v1/models").json()["models"]) == 1
-    assert len(registry.get("/v1/experiments").json()["experiments"]) == 1
-    assert len(registry.get("/v1/deployments").json()["deployments"]) == 1
+    assert [e["status"] for e in registry.get("/v1/experiments").json()["experiments"]] == ["running"]
+    assert [d["replicas"] for d in registry.get("/v1/deployments").json()["deployments"]] == [1]
 
 
 def test_a_viewer_is_refused_every_write_with_403_and_nothing_changes(client_for, registry, world):

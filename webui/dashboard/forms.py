@@ -232,3 +232,31 @@ def add_upstream_errors(form: forms.Form, exc: JFrogMLError, *, field_map: dict[
         form.add_error(None, f"JFrog ML refused this as a conflict: {exc.message}")
         return
     form.add_error(None, f"JFrog ML did not accept this: {exc.message}")
+
+
+class ExperimentUpdateForm(forms.Form):
+    """Record an experiment's outcome: its status and metrics (a registry extension)."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "— unchanged —"), ("running", "running"), ("completed", "completed"), ("failed", "failed"), ("cancelled", "cancelled")],
+        help_text="A finished experiment (completed, failed, cancelled) cannot change status again.",
+    )
+    metrics = KeyValueField(numeric=True, help_text="One key=value a line; merged into the recorded metrics.")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("status") and not cleaned.get("metrics"):
+            raise forms.ValidationError("Change the status or add metrics: there is nothing to save.")
+        return cleaned
+
+
+class DeploymentUpdateForm(forms.Form):
+    """Scale a deployment, or stop or redeploy it (a registry extension)."""
+
+    replicas = forms.IntegerField(min_value=1, max_value=100)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "— unchanged —"), ("stopped", "stop"), ("deploying", "redeploy")],
+        label="Action",
+    )

@@ -23,6 +23,7 @@ urlpatterns = [
     path("experiments/new/", experiments.experiment_create, name="experiment_create"),
     path("experiments/compare/", experiments.experiments_compare, name="experiments_compare"),
     path("experiments/<str:experiment_id>/", experiments.experiment_detail, name="experiment_detail"),
+    path("experiments/<str:experiment_id>/edit/", experiments.experiment_edit, name="experiment_edit"),
     path(
         "experiments/<str:experiment_id>/delete/", experiments.experiment_delete, name="experiment_delete"
     ),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("deployments/new/", deployments.deployment_create, name="deployment_create"),
     path("deployments/status.json", deployments.deployment_status_json, name="deployment_status_json"),
     path("deployments/<str:deployment_id>/", deployments.deployment_detail, name="deployment_detail"),
+    path("deployments/<str:deployment_id>/edit/", deployments.deployment_edit, name="deployment_edit"),
     path(
         "deployments/<str:deployment_id>/delete/", deployments.deployment_delete, name="deployment_delete"
     ),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.dashboard.decorators import authorize, upstream_page
-from webui.dashboard.forms import DeploymentForm, add_upstream_errors
+from webui.dashboard.forms import DeploymentForm, DeploymentUpdateForm, add_upstream_errors
 from webui.dashboard.models import DeploymentResources
 from webui.dashboard.templatetags.pond import freshness_text, status_css
 from webui.jfrogml import services
@@ -154,4 +154,35 @@ def deployment_delete(request: HttpRequest, deployment_id: str) -> HttpResponse:
             "consequence": "This stops serving the model at this endpoint.",
             "cancel_url": f"/deployments/{deployment_id}/",
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@authorize("dashboard.deploy")
+@upstream_page
+def deployment_edit(request: HttpRequest, deployment_id: str) -> HttpResponse:
+    if request.method == "POST":
+        form = DeploymentUpdateForm(request.POST)
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                deployment = services.deployment_update(
+                    deployment_id=deployment_id, replicas=values["replicas"], status=values["status"] or None
+                )
+            except JFrogMLError as exc:
+                add_upstream_errors(form, exc)
+            else:
+                DeploymentResources.objects.filter(deployment_id=deployment_id).update(replicas=values["replicas"])
+                messages.success(
+                    request, f"Deployment updated: {deployment.replicas} replica(s), {deployment.status or 'unknown'}."
+                )
+                return redirect("deployment_detail", deployment_id=deployment_id)
+        return render(request, "dashboard/deployment_edit.html", {"form": form, "deployment_id": deployment_id})
+    data = services.deployment_detail(deployment_id=deployment_id)
+    form = DeploymentUpdateForm(initial={"replicas": data.deployment.replicas or 1})
+    return render(
+        request,
+        "dashboard/deployment_edit.html",
+        {"data": data, "form": form, "deployment": data.deployment, "deployment_id": deployment_id},
     )

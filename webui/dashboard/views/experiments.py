@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.dashboard.decorators import authorize, upstream_page
-from webui.dashboard.forms import ExperimentForm, add_upstream_errors
+from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, selected_ids
 from webui.dashboard.views.models import _render_compare
 from webui.jfrogml import services
@@ -128,4 +128,32 @@ def experiment_delete(request: HttpRequest, experiment_id: str) -> HttpResponse:
             "consequence": "This deletes the experiment with its metrics and parameters.",
             "cancel_url": f"/experiments/{experiment_id}/",
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@authorize("dashboard.change_registry")
+@upstream_page
+def experiment_edit(request: HttpRequest, experiment_id: str) -> HttpResponse:
+    if request.method == "POST":
+        form = ExperimentUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.experiment_update(
+                    experiment_id=experiment_id,
+                    status=form.cleaned_data["status"] or None,
+                    metrics=form.cleaned_data["metrics"] or None,
+                )
+            except JFrogMLError as exc:
+                add_upstream_errors(form, exc)
+            else:
+                messages.success(request, "Experiment updated.")
+                return redirect("experiment_detail", experiment_id=experiment_id)
+        return render(request, "dashboard/experiment_edit.html", {"form": form, "experiment_id": experiment_id})
+    data = services.experiment_detail(experiment_id=experiment_id)
+    return render(
+        request,
+        "dashboard/experiment_edit.html",
+        {"data": data, "form": ExperimentUpdateForm(), "experiment": data.experiment, "experiment_id": experiment_id},
     )
