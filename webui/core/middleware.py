@@ -20,9 +20,13 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")
-        if content_type.startswith("text/html"):
+        html = content_type.startswith("text/html")
+        if html:
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            if request.user.is_authenticated if hasattr(request, "user") else False:
-                # Pages behind a login hold data that must not sit in shared caches.
-                response["Cache-Control"] = "no-store"
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and (html or not response.has_header("Cache-Control")):
+            # Anything behind a login (pages, CSV exports, JSON) holds data that must not
+            # sit in a shared or browser cache; machine URLs that chose a short private
+            # max-age themselves (the status JSON and badges) keep it.
+            response["Cache-Control"] = "no-store"
         return response
