@@ -126,6 +126,8 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
         True,
     )
     assert data["summary"]["failing"] == 1 and data["stale"] is False
+    (listed,) = data["deployments"]
+    assert (listed["model_name"], listed["version"]) == ("fraud-model", "2.1.0")
 
     # The page, the badge and the feed say the same.
     page = client.get("/status/").content.decode()

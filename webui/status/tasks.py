@@ -16,6 +16,7 @@ import logging
 import requests
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import OperationalError, transaction
 
 from webui.jfrogml import errors, locks, services
@@ -33,6 +34,10 @@ log = logging.getLogger("pond.status.tasks")
 )
 def deployment_status_poll(force: bool = False) -> str:
     outcome = poller.poll(force=force)
+    if outcome.polled and not _catalog_exists() and cache.add("status:catalog-kick", 1, timeout=60):
+        # Model names on the status page come from the catalog; without one (a fresh
+        # start) build it now rather than at the first slow catalog_refresh tick.
+        catalog_refresh.delay()
     for change in outcome.confirmed:
         if not webhooks.worth_notifying(change):
             continue
@@ -43,6 +48,15 @@ def deployment_status_poll(force: bool = False) -> str:
                 lambda url=url, text=text: status_webhook_send.delay(url=url, text=text)
             )
     return outcome.reason
+
+
+def _catalog_exists() -> bool:
+    try:
+        from webui.jfrogml import catalog
+
+        return catalog.load() is not None
+    except Exception:  # a nicety: never a reason to fail the poll task
+        return True
 
 
 @shared_task(
