@@ -127,9 +127,3 @@ def _forbidden(message: str) -> HttpResponse:
     response = HttpResponseForbidden(message, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
-
-
-def share_suffix(request: HttpRequest) -> str:
-    """`?share=<token>` to carry onto machine URLs when the request came with one."""
-    token = request.GET.get(SHARE_PARAM)
-    return f"?{urlencode({SHARE_PARAM: token})}" if token else ""

@@ -49,6 +49,11 @@ from webui.status.models import (
 log = logging.getLogger("pond.status.poller")
 
 POLL_LOCK = "status:deployment-poll"
+# How long a Redis-held poll lock outlives a worker killed while holding it. Longer
+# than any poll (the client's timeout budget plus the database work), short enough
+# that a kill costs seconds of freshness, not minutes. Should a poll ever outlast
+# it, the unique constraints still keep a second poller from duplicating events.
+POLL_LOCK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,7 @@ class PollOutcome:
 
 def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
     """Poll once if due (always, with `force`) and nobody else is polling."""
-    lock_timeout = float(getattr(settings, "CELERY_TASK_TIME_LIMIT", 120))
-    with locks.lock(POLL_LOCK, timeout=lock_timeout, blocking=False) as acquired:
+    with locks.lock(POLL_LOCK, timeout=POLL_LOCK_TIMEOUT, blocking=False) as acquired:
         if not acquired:
             return PollOutcome(polled=False, reason="locked")
         now = now or timezone.now()
