@@ -26,5 +26,6 @@ JFROG_ML_CATALOG_FULL_REFRESH (3600: re-list every model's versions at least thi
 often), JFROG_ML_CATALOG_SYNC_MAX (500: the largest upstream whose first page view
 fetches versions synchronously), JFROG_ML_CATALOG_BUILD_TIMEOUT (60),
 JFROG_ML_CATALOG_MEMO_MAX_AGE (60: how long a process trusts its in-memory catalog
-when the cache is down).
+when the cache is down), JFROG_ML_POOL_THREADS (8: threads fetching a page's
+independent parts concurrently).
 """

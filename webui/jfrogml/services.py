@@ -68,7 +68,15 @@ SORTS = {"name", "-name", "updated", "-updated", "versions", "-versions", "frame
 COMPARE_MIN, COMPARE_MAX = 2, 10
 MAX_PER_PAGE = 200
 
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="jfrogml")
+def _pool_size() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "JFROG_ML_POOL_THREADS", 8))
+
+
+# Shared by every request thread; tasks never wait on other tasks of this pool, so a
+# full pool only queues, never deadlocks.
+_pool = ThreadPoolExecutor(max_workers=_pool_size(), thread_name_prefix="jfrogml")
 
 
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:
@@ -722,6 +730,7 @@ def model_update(
     *, model_id: str, name: str, description: str, framework: str, task_type: str, tags: Iterable[str]
 ) -> Model:
     model_id = _require("model_id", model_id)
+    tags = tuple(tags or ())
     returned = get_client().update_model(
         model_id,
         name=_require("name", name),
@@ -732,7 +741,14 @@ def model_update(
     )
     _after_model_write(model_id, model=returned)
     cached = cache.peek(f"model:{model_id}")
-    return cached.value if cached is not None and cached.freshness.fetched_at else (returned or get_client().get_model(model_id))
+    if cached is not None and cached.freshness.fetched_at:
+        return cached.value
+    if returned is not None:
+        return returned
+    # The write succeeded but re-reading failed: answer with what was written.
+    return Model(
+        id=model_id, name=name, description=description, framework=framework, task_type=task_type, tags=tuple(tags)
+    )
 
 
 def model_delete(*, model_id: str) -> None:
