@@ -75,12 +75,15 @@ class Probe:
     error: str = ""
     body: bytes = b""
     location: str = ""
+    timeout: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
     def verdict(self) -> str:
+        if self.status is None and "Timeout" in self.error:
+            return f"error (no answer within {self.timeout:g} s)"
         if self.status is None:
             return f"not available ({self.error})"
         if self.status == 404:
@@ -98,7 +101,7 @@ def get(url: str, *, cookies: dict[str, str] | None = None, headers: dict[str, s
     try:
         resp = requests.get(url, cookies=cookies, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
-        return Probe(None, time.perf_counter() - started, error=type(exc).__name__)
+        return Probe(None, time.perf_counter() - started, error=type(exc).__name__, timeout=timeout)
     return Probe(resp.status_code, time.perf_counter() - started, body=resp.content,
                  location=resp.headers.get("Location", ""))
 

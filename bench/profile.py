@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -33,20 +34,28 @@ def profile_page(url: str, *, master_pid: int, seconds: float, connections: int,
     if exe is None:
         return {"verdict": "not available (py-spy is not installed)"}
     raw = out / "profile.txt"
-    spy = subprocess.Popen(
-        [exe, "record", "--pid", str(master_pid), "--subprocesses", "--duration", str(max(1, round(seconds))),
-         "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )
+    spy_log = out / "py-spy.log"
+    with open(spy_log, "w") as log_file:
+        spy = subprocess.Popen(
+            [exe, "record", "--pid", str(master_pid), "--subprocesses", "--duration", str(max(1, round(seconds))),
+             "--rate", "100", "--format", "raw", "--output", str(raw), "--nonblocking"],
+            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     time.sleep(1.0)  # let py-spy attach before the load starts
     warm = load.wrk(url, seconds=seconds, connections=connections, headers=headers)
     try:
-        _, err = spy.communicate(timeout=seconds + 30)
+        spy.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        spy.kill()
-        _, err = spy.communicate()
+        # On a busy machine py-spy can lag behind; SIGINT makes it write what it has.
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            spy.wait()
     if not raw.exists():
-        return {"verdict": f"not available (py-spy: {(err or '').strip()[-300:]})"}
+        tail = spy_log.read_text(errors="replace").strip()[-300:] if spy_log.exists() else ""
+        return {"verdict": f"not available (py-spy exited {spy.returncode}: {tail})"}
     return {"verdict": "ok", "url": url, "load": warm.as_dict(), **summarise(raw)}
 
 

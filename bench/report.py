@@ -158,7 +158,22 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(_target(f"{key}.warm", f"{label}, warm", None, 0, higher_is_better=True, unit="",
                                pass_name=name, note="no floor"))
             continue
+        if why.startswith("error"):
+            # A page that fails or times out is a miss, not a gap in the measurements.
+            out.append({"id": f"{key}.works", "pass": name, "what": f"{label} answers", "measured": None,
+                        "limit": None, "unit": "", "ok": False, "miss": why})
+            continue
+        if warm and not warm.get("error") and not warm.get("requests"):
+            out.append({"id": f"{key}.works", "pass": name, "what": f"{label} answers under load", "measured": None,
+                        "limit": None, "unit": "", "ok": False,
+                        "miss": f"no request completed in the {warm['seconds']:g} s run (wrk gives up after 10 s)"})
+            continue
         ok_warm = warm and warm.get("requests") and not warm.get("error")
+        failed = (warm.get("status_errors", 0) + warm.get("errors", 0)) if ok_warm else 0
+        if ok_warm and failed > 0.01 * warm["requests"]:
+            out.append({"id": f"{key}.errors", "pass": name, "what": f"{label} answers under load", "measured":
+                        round(100 * failed / warm["requests"], 1), "limit": 1.0, "unit": "% errors", "ok": False,
+                        "miss": f"{failed:,} of {warm['requests']:,} answers were errors or timeouts"})
         out.append(_target(f"{key}.warm_p50", f"{label}, warm median ≤ {lat_factor}× floor",
                            warm["p50_ms"] if ok_warm else None, lat_factor * floor["p50_ms"],
                            higher_is_better=False, unit="ms", pass_name=name, note="" if ok_warm else why))
@@ -206,14 +221,16 @@ def _growth(passes: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         cold_a = statistics.median(c["upstream_calls"] for c in a["cold"]) if a.get("cold") else 0
         cold_b = statistics.median(c["upstream_calls"] for c in b["cold"]) if b.get("cold") else 0
-        warm_a = (a.get("warm") or {}).get("upstream_per_view") or 0
-        warm_b = (b.get("warm") or {}).get("upstream_per_view") or 0
+        warm_a = (a.get("warm") or {}).get("upstream_per_view")
+        warm_b = (b.get("warm") or {}).get("upstream_per_view")
         # Cold calls must be equal; warm calls per view may wobble by a TTL expiry or two.
         out.append(_target(f"{key}.growth_cold", f"{label}: cold upstream calls at full ≤ at 100 models ({cold_a:g})",
                            cold_b, cold_a, higher_is_better=False, unit="calls", pass_name="small→full"))
+        # None: no view completed in one of the warm runs, so there is nothing to compare.
         out.append(_target(f"{key}.growth_warm", f"{label}: warm upstream calls/view at full ≤ at 100 models + 0.01",
-                           warm_b, warm_a + 0.01, higher_is_better=False, unit="calls/view",
-                           pass_name="small→full"))
+                           warm_b if warm_a is not None else None, (warm_a or 0) + 0.01, higher_is_better=False,
+                           unit="calls/view", pass_name="small→full", note="" if warm_a is not None and
+                           warm_b is not None else "no view completed in a warm run"))
     return out
 
 
@@ -306,6 +323,9 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
     for key, page in p.get("pages", {}).items():
         floor = page_floor(page, pass_floor)
         warm = page.get("warm") or {}
+        if warm and not warm.get("requests"):
+            # Nothing completed: wrk's zeros are not latencies.
+            warm = {**warm, "rps": None, "p50_ms": None, "p99_ms": None, "upstream_per_view": None}
         cold = page.get("cold") or []
         cold_ms = statistics.median(c["ms"] for c in cold) if cold else None
         up_ms = statistics.median(c["upstream_ms"] for c in cold) if cold else None
