@@ -119,7 +119,11 @@ def _synthetic(models: int, versions_per_model: int) -> catalog.Catalog:
             now - i,
             now - i / 2,
             "seed",
-            tuple((f"ver_{i:08x}_{v}", f"{v}.0", statuses[(i + v) % 4], now - i + v) for v in range(versions_per_model)),
+            tuple(
+                (f"ver_{i:08x}_{v}", f"{v}.0", statuses[(i + v) % 4], now - i + v, f"s3://models/{i}/{v}")
+                for v in range(versions_per_model)
+            ),
+            now,
         )
         for i in range(models)
     ]
@@ -209,3 +213,24 @@ def test_writes_during_a_refresh_are_not_lost_when_it_saves(fault, settings):
     catalog.reset_local_state()
     names = sorted(r[catalog.NAME] for r in catalog.load().rows)
     assert names == ["created during refresh", "stays"]
+
+
+def test_a_refresh_stops_at_its_time_budget_and_the_next_one_continues(upstream_url, settings):
+    settings.JFROG_ML_CATALOG_THREADS = 1  # 32 version lists per chunk
+    seed_models(80, versions_per_model=1)
+    first = catalog.catalog_refresh(max_seconds=0)
+    assert first.complete is False
+    assert sum(r[catalog.VERSIONS] is not None for r in first.rows) == 32
+    second = catalog.catalog_refresh(max_seconds=0)
+    assert sum(r[catalog.VERSIONS] is not None for r in second.rows) == 64
+    third = catalog.catalog_refresh(max_seconds=0)
+    assert third.complete is True
+    assert upstream_calls("catalog") == 3 * 1 + 80  # each model's versions fetched once
+
+
+def test_versions_carry_their_artifact_path(upstream_url):
+    model = services.model_create(name="with-artifact")
+    services.model_list()
+    services.version_create(model_id=model.id, version="1", artifact_path="s3://bucket/model.pkl")
+    row = catalog.load().by_id[model.id]
+    assert row[catalog.VERSIONS][0][catalog.V_ARTIFACT] == "s3://bucket/model.pkl"

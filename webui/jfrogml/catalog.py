@@ -44,9 +44,12 @@ from webui.jfrogml.resources import Model, ModelVersion
 log = logging.getLogger("pond.jfrogml.catalog")
 
 # A model row: (id, name, description, framework, task_type, tags, latest_version,
-# versions_count, created_ts, updated_ts, created_by, versions); versions is a tuple
-# of (id, version, status, created_ts), or None when not fetched yet.
-ID, NAME, DESCRIPTION, FRAMEWORK, TASK_TYPE, TAGS, LATEST, COUNT, CREATED, UPDATED, CREATED_BY, VERSIONS = range(12)
+# versions_count, created_ts, updated_ts, created_by, versions, versions_at); versions
+# is a tuple of (id, version, status, created_ts, artifact_path), or None when not
+# fetched yet; versions_at is when they were fetched.
+ID, NAME, DESCRIPTION, FRAMEWORK, TASK_TYPE, TAGS, LATEST, COUNT, CREATED, UPDATED, CREATED_BY, VERSIONS, VERSIONS_AT = range(13)
+# In a version tuple:
+V_ID, V_LABEL, V_STATUS, V_CREATED, V_ARTIFACT = range(5)
 
 
 def _setting(name: str, default: float) -> float:
@@ -64,12 +67,14 @@ def dt(ts: float | None) -> datetime | None:
 def _compact_versions(versions: Iterable[ModelVersion]) -> tuple:
     """Version tuples in creation order (the upstream may list newest first)."""
     ordered = sorted(versions, key=lambda v: (v.created_at is None, _ts(v.created_at) or 0.0, v.id))
-    return tuple((v.id, v.version, v.status, _ts(v.created_at)) for v in ordered)
+    return tuple((v.id, v.version, v.status, _ts(v.created_at), v.artifact_path or "") for v in ordered)
 
 
-def model_row(model: Model, versions: list[ModelVersion] | tuple | None) -> tuple:
+def model_row(model: Model, versions: list[ModelVersion] | tuple | None, versions_at: float | None = None) -> tuple:
+    """A compact row; `versions` as ModelVersion objects (just fetched) or stored tuples."""
     if versions is not None and not (isinstance(versions, tuple) and (not versions or isinstance(versions[0], tuple))):
         versions = _compact_versions(versions)
+        versions_at = versions_at or time.time()
     return (
         model.id,
         model.name,
@@ -83,6 +88,7 @@ def model_row(model: Model, versions: list[ModelVersion] | tuple | None) -> tupl
         _ts(model.updated_at),
         model.created_by,
         versions,
+        versions_at if versions is not None else None,
     )
 
 
@@ -284,8 +290,17 @@ def _fetch_versions(model_ids: list[str]) -> dict[str, list[ModelVersion] | None
         return {mid: fut.result() for mid, fut in futures.items()}
 
 
-def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> Catalog:
-    """Rebuild the catalog from upstream (the Celery task calls this).
+def catalog_refresh(
+    *, with_versions: bool = True, force_full: bool = False, max_seconds: float | None = None
+) -> Catalog:
+    """Refresh the catalog from upstream (the Celery task calls this).
+
+    Lists every model, then fetches version lists in this order until the time budget
+    (`max_seconds`, default `JFROG_ML_CATALOG_REFRESH_BUDGET`, kept under Celery's
+    soft time limit) runs out: models never fetched, models whose signature changed,
+    then models whose versions are older than `JFROG_ML_CATALOG_FULL_REFRESH`, oldest
+    first. Progress is saved every `JFROG_ML_CATALOG_SAVE_EVERY` seconds, so a killed
+    run loses little and the next run continues where it stopped.
 
     Raises Unavailable/BadResponse if the model list cannot be read; the previous
     catalog then stays in place.
@@ -293,44 +308,60 @@ def catalog_refresh(*, with_versions: bool = True, force_full: bool = False) -> 
     with call_purpose("catalog"):
         previous = load()
         started = time.time()
+        budget = max_seconds if max_seconds is not None else _setting("JFROG_ML_CATALOG_REFRESH_BUDGET", 80)
+        full_every = _setting("JFROG_ML_CATALOG_FULL_REFRESH", 3600)
         models = _fetch_all_models()
-        full = force_full or previous is None or not previous.complete or (
-            started - previous.full_at > _setting("JFROG_ML_CATALOG_FULL_REFRESH", 3600)
-        )
         old = previous.by_id if previous is not None else {}
-        rows = [model_row(m, None) for m in models]
-        need: list[str] = []
-        if with_versions:
-            for row in rows:
-                before = old.get(row[ID])
-                if full or before is None or before[VERSIONS] is None or _signature(before) != _signature(row):
-                    need.append(row[ID])
-        fetched = _fetch_versions(need) if need else {}
-        complete = True
-        final: list[tuple] = []
-        for row in rows:
-            versions = fetched.get(row[ID]) if row[ID] in fetched else None
-            if versions is None:
-                before = old.get(row[ID])
-                versions = before[VERSIONS] if before is not None else None
-            else:
-                versions = _compact_versions(versions)
-            if versions is None:
-                complete = False
-            final.append(row[:VERSIONS] + (versions,))
+        rows: dict[str, tuple] = {}
+        missing: list[str] = []
+        changed: list[str] = []
+        aging: list[tuple[float, str]] = []
+        for model in models:
+            before = old.get(model.id)
+            if before is None or before[VERSIONS] is None:
+                rows[model.id] = model_row(model, None)
+                missing.append(model.id)
+                continue
+            fetched_at = before[VERSIONS_AT] if len(before) > VERSIONS_AT else None
+            row = model_row(model, before[VERSIONS], fetched_at or 0.0)
+            rows[model.id] = row
+            if _signature(before) != _signature(row):
+                changed.append(model.id)
+            elif force_full or started - (fetched_at or 0.0) > full_every:
+                aging.append((fetched_at or 0.0, model.id))
         del models
-        catalog = Catalog(
-            rows=final,
-            built_at=started,
-            complete=complete,
-            full_at=started if (full and complete) else (previous.full_at if previous else started),
-        )
+        aging.sort()
+        need = (missing + changed + [mid for _, mid in aging]) if with_versions else []
+        chunk = max(1, int(_setting("JFROG_ML_CATALOG_THREADS", 4))) * 32
+        save_every = _setting("JFROG_ML_CATALOG_SAVE_EVERY", 15)
+        last_save = time.time()
+        done = 0
+        for i in range(0, len(need), chunk):
+            # At least one chunk per run, so that every run makes progress.
+            if i > 0 and time.time() - started > budget:
+                log.warning("catalog refresh stopped at its %.0f s budget; the next run continues", budget)
+                break
+            for model_id, versions in _fetch_versions(need[i : i + chunk]).items():
+                if versions is not None:
+                    rows[model_id] = rows[model_id][:VERSIONS] + (_compact_versions(versions), time.time())
+                    done += 1
+            if time.time() - last_save > save_every and i + chunk < len(need):
+                _store(rows, started)
+                last_save = time.time()
+        catalog = _store(rows, started)
         log.info(
-            "catalog refreshed: %d models, %d version lists fetched, complete=%s, %.1fs",
-            len(final), len(need), complete, time.time() - started,
+            "catalog refreshed: %d models, %d of %d version lists fetched, complete=%s, %.1fs",
+            len(rows), done, len(need), catalog.complete, time.time() - started,
         )
-        with lock(f"catalog-write:{upstream_namespace()}", timeout=10, blocking=True):
-            return save(_keep_late_patches(catalog, started))
+        return catalog
+
+
+def _store(rows: dict[str, tuple], started: float) -> Catalog:
+    final = list(rows.values())
+    complete = all(row[VERSIONS] is not None for row in final)
+    catalog = Catalog(rows=final, built_at=started, complete=complete, full_at=started)
+    with lock(f"catalog-write:{upstream_namespace()}", timeout=10, blocking=True):
+        return save(_keep_late_patches(catalog, started))
 
 
 def _keep_late_patches(catalog: Catalog, started: float) -> Catalog:
@@ -397,8 +428,10 @@ def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
     def change(rows: list[tuple]) -> list[tuple]:
         for i, row in enumerate(rows):
             if row[ID] == model.id:
-                kept = row[VERSIONS] if new_versions is None else new_versions
-                rows[i] = model_row(model, kept)
+                if new_versions is None:
+                    rows[i] = model_row(model, row[VERSIONS], row[VERSIONS_AT] if len(row) > VERSIONS_AT else None)
+                else:
+                    rows[i] = model_row(model, new_versions)
                 return rows
         rows.append(model_row(model, new_versions))
         return rows
