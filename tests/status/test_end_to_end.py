@@ -94,7 +94,9 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
         timeout=WITHIN,
         message=worker.log_tail,
     )
-    assert time.monotonic() - created_at < DEPLOY_DELAY, "deploying was seen only after it had become active"
+    assert time.monotonic() - created_at < DEPLOY_DELAY, (
+        "deploying was seen only after it had become active"
+    )
     page = client.get("/status/").content.decode()
     assert f'data-deployment="{deployment.id}" data-status="deploying"' in page
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.support.faultserver import FaultServer, json_response, slow, status
 from webui.jfrogml import locks, services
 from webui.jfrogml.client import reset_upstream_calls, upstream_calls
-from webui.status import document
+from webui.status import snapshot
 from webui.status.models import DeploymentEvent, DeploymentState, Incident, PollerHealth
 from webui.status.poller import POLL_LOCK, poll
 
@@ -64,7 +64,7 @@ def test_a_poll_records_a_new_deployment_as_deploying_then_active(upstream_url, 
     poll(force=True)
     events = list(DeploymentEvent.objects.values_list("from_status", "to_status"))
     assert events == [("", "deploying"), ("deploying", "active")]
-    assert document.document()["deployments"][0]["status"] == "active"
+    assert snapshot.document()["deployments"][0]["status"] == "active"
 
 
 def test_a_poll_refreshes_the_deployment_list_that_pages_read(upstream_url, settings):

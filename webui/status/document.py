@@ -1,4 +1,4 @@
-"""The status document: computed once per poll, cached, read by every status request.
+"""The status document: computed once per poll and cached (read by webui.status.snapshot).
 
 `publish()` (called by the poller) reads Pond's database once and stores in the
 default cache:
@@ -9,19 +9,18 @@ default cache:
 - BADGES_KEY: {deployment id: (name, status, confirmed)} for the badges;
 - bar_key(id): each deployment's 90-day bar as SVG text.
 
-Freshness is decided per request (`freshness()`), from the poller's last success:
-a document is never shown as current once the poller has not succeeded for
-POND_STATUS_STALE_INTERVALS intervals. A cache miss (cold start, Redis down)
-rebuilds from the database, so the pages never depend on the cache being there.
+- META_KEY: the poller's health (last success, last error and since when);
+- HISTORY_KEY: per-deployment uptime figures, recomputed when a deployment has a
+  new event and otherwise a batch at a time once older than POND_STATUS_HISTORY_TTL.
+
+Freshness is not decided here but per request (webui.status.snapshot).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +52,7 @@ def bar_key(deployment_id: str) -> str:
     return f"status:bar:v1:{deployment_id}"
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -82,7 +81,9 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
         BADGES_KEY: badges,
         META_KEY: {"poller": doc["poller"]},
     }
-    _remember(values)
+    from webui.status import snapshot  # the read side; it imports this module
+
+    snapshot.remember(values)
     cache.set_many(values, timeout=None)
     # Bars go in small batches: one pipeline of a thousand 10 KB bars can outlast
     # the Redis socket timeout, and an ignored error would silently drop them all.
@@ -116,11 +117,11 @@ def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     unconfirmed_failing = sum(1 for d in deployments if d["problem"] and not d["confirmed"])
     doc = {
         "version": 1,
-        "generated_at": _iso(now),
+        "generated_at": iso(now),
         "poller": {
-            "last_success_at": _iso(health.last_success_at) if health else None,
+            "last_success_at": iso(health.last_success_at) if health else None,
             "last_error": health.last_error if health else "",
-            "error_since": _iso(health.error_since) if health else None,
+            "error_since": iso(health.error_since) if health else None,
             "last_cycle_seconds": health.last_cycle_seconds if health else None,
             "interval_seconds": settings.POND_POLL_INTERVAL,
         },
@@ -201,9 +202,9 @@ def _deployment(
         "status": state.status,
         "confirmed": confirmed,
         "confirmed_status": state.confirmed_status or None,
-        "since": _iso(state.status_since),
-        "first_observed_at": _iso(state.first_observed_at),
-        "last_observed_at": _iso(state.last_observed_at),
+        "since": iso(state.status_since),
+        "first_observed_at": iso(state.first_observed_at),
+        "last_observed_at": iso(state.last_observed_at),
         "problem": is_problem(state.status),
         "open_incident": state.deployment_id in open_incidents,
         "uptime": (history or {}).get("uptime", {key: None for key in RANGES}),
@@ -219,8 +220,8 @@ def _incident(incident: Incident, now: datetime) -> dict[str, Any]:
         "model_id": incident.model_id,
         "version_id": incident.version_id,
         "status": incident.status,
-        "started_at": _iso(incident.started_at),
-        "ended_at": _iso(incident.ended_at),
+        "started_at": iso(incident.started_at),
+        "ended_at": iso(incident.ended_at),
         "ongoing": incident.ended_at is None,
         "recovered_to": incident.recovered_to or None,
         "duration_seconds": round(max(0.0, (end - incident.started_at).total_seconds()), 1),
@@ -327,139 +328,6 @@ def _timeline(
         points.append((max(start, state.first_observed_at), state.status))
     points.extend((e.observed_at, e.to_status) for e in events)
     return uptime.timeline(points, until=now)
-
-
-# --- reading ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatusFreshness:
-    checked_at: datetime | None
-    age_seconds: float | None
-    stale: bool
-    error: str
-    error_since: datetime | None
-
-
-def freshness(doc: dict[str, Any], *, now: datetime | None = None) -> StatusFreshness:
-    now = now or timezone.now()
-    poller = doc.get("poller", {})
-    checked = parse_iso(poller.get("last_success_at"))
-    age = (now - checked).total_seconds() if checked else None
-    limit = settings.POND_STATUS_STALE_INTERVALS * settings.POND_POLL_INTERVAL
-    return StatusFreshness(
-        checked_at=checked,
-        age_seconds=max(0.0, age) if age is not None else None,
-        stale=age is None or age > limit,
-        error=poller.get("last_error") or "",
-        error_since=parse_iso(poller.get("error_since")),
-    )
-
-
-# The last document this process published or rebuilt. Only a fallback for when
-# the shared cache misses (cold start, Redis down): without it, every request
-# during a Redis outage would rebuild the whole document from the database.
-# Replaced whole (one assignment), so that threads never see it half-written.
-_memo: tuple[tuple, float, dict[str, Any]] | None = None
-
-
-def _scope() -> tuple:
-    # Another cache or database (tests switch them) must not recall this memo.
-    return (repr(settings.CACHES.get("default")), settings.DATABASES["default"]["NAME"])
-
-
-def _remember(values: dict[str, Any]) -> None:
-    global _memo
-    _memo = (_scope(), time.monotonic(), dict(values))
-
-
-def _recalled(key: str) -> Any:
-    memo = _memo
-    if memo is None:
-        return None
-    scope, at, values = memo
-    if scope != _scope() or time.monotonic() - at >= max(settings.POND_POLL_INTERVAL, 5.0):
-        return None
-    return values.get(key)
-
-
-def _cached(key: str) -> Any:
-    value = cache.get(key)
-    if value is None:
-        value = _recalled(key)
-    if value is None:
-        publish()
-        value = _recalled(key)
-    return value
-
-
-def document() -> dict[str, Any]:
-    return _cached(DOC_KEY)
-
-
-def json_parts() -> tuple[dict[str, str], dict[str, Any]]:
-    """/status.json's cached bodies and the poller's health, in one cache round trip."""
-    found = cache.get_many([JSON_KEY, META_KEY])
-    if JSON_KEY in found and META_KEY in found:
-        return found[JSON_KEY], found[META_KEY]
-    return json_bodies(), cache_meta()
-
-
-def badge_parts() -> tuple[dict[str, tuple[str, str, bool]], dict[str, Any]]:
-    """The badges' cached entries and the poller's health, in one cache round trip."""
-    found = cache.get_many([BADGES_KEY, META_KEY])
-    if BADGES_KEY in found and META_KEY in found:
-        return found[BADGES_KEY], found[META_KEY]
-    return badges(), cache_meta()
-
-
-def json_bodies() -> dict[str, str]:
-    return _cached(JSON_KEY)
-
-
-def cache_meta() -> dict[str, Any]:
-    """The poller's health part of the document (small: read on every JSON/badge request)."""
-    return _cached(META_KEY)
-
-
-def envelope(fresh: StatusFreshness) -> str:
-    """The per-request head of /status.json: how fresh the cached body is."""
-    if fresh.stale:
-        text = (
-            f"unknown, last checked at {_iso(fresh.checked_at)}"
-            if fresh.checked_at
-            else "unknown, never checked"
-        )
-    else:
-        text = f"checked {fresh.age_seconds:.0f} s ago"
-    return json.dumps(
-        {
-            "checked_at": _iso(fresh.checked_at),
-            "age_seconds": None if fresh.age_seconds is None else round(fresh.age_seconds, 1),
-            "stale": fresh.stale,
-            "freshness": text,
-            "poller_error": fresh.error or None,
-            "poller_error_since": _iso(fresh.error_since),
-        },
-        separators=(",", ":"),
-    )
-
-
-def badges() -> dict[str, tuple[str, str, bool]]:
-    return _cached(BADGES_KEY)
-
-
-def bar(deployment_id: str) -> str | None:
-    text = cache.get(bar_key(deployment_id))
-    if text is None:
-        # A cold cache: compute this one bar (not all of them) and keep it.
-        state = DeploymentState.objects.filter(deployment_id=deployment_id).first()
-        if state is None:
-            return None
-        _, bars = compute([state], now=timezone.now())
-        text = bars[deployment_id]
-        cache.set(bar_key(deployment_id), text, timeout=settings.POND_STATUS_HISTORY_TTL or None)
-    return text
 
 
 def _json_bodies(doc: dict[str, Any]) -> tuple[str, str]:

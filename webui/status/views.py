@@ -20,7 +20,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webui.status import document as status_document
-from webui.status import svg
+from webui.status import snapshot, svg
 from webui.status.access import (
     can_manage_share_links,
     enter_share_link,
@@ -55,8 +55,8 @@ def _page_number(request: HttpRequest) -> int | HttpResponse:
 
 
 def _context(request: HttpRequest, page: int) -> dict[str, Any]:
-    doc = status_document.document()
-    fresh = status_document.freshness(doc)
+    doc = snapshot.document()
+    fresh = snapshot.freshness(doc)
     groups: dict[str, list[dict]] = defaultdict(list)
     for deployment in doc["deployments"]:
         groups[deployment["model_id"]].append(deployment)
@@ -119,7 +119,7 @@ def _context(request: HttpRequest, page: int) -> dict[str, Any]:
     }
 
 
-def _row(deployment: dict, fresh: status_document.StatusFreshness) -> dict:
+def _row(deployment: dict, fresh: snapshot.StatusFreshness) -> dict:
     uptime = {key: _percent(value) for key, value in deployment["uptime"].items()}
     return {
         **deployment,
@@ -180,9 +180,9 @@ def status_partial(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_json(request: HttpRequest) -> HttpResponse:
-    doc_bodies, meta = status_document.json_parts()
-    fresh = status_document.freshness(meta)
-    envelope = status_document.envelope(fresh)
+    doc_bodies, meta = snapshot.json_parts()
+    fresh = snapshot.freshness(meta)
+    envelope = snapshot.envelope(fresh)
     body = doc_bodies["stale" if fresh.stale else "fresh"]
     # The cached body is spliced, not re-parsed: this URL is hit hard.
     content = envelope[:-1] + "," + body[1:]
@@ -193,14 +193,14 @@ def status_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    badges, meta = status_document.badge_parts()
+    badges, meta = snapshot.badge_parts()
     entry = badges.get(deployment_id)
     if entry is None:
         text = svg.badge_svg("deployment", "not found", svg.COLOURS["gone"])
         response = HttpResponse(text, content_type="image/svg+xml", status=404)
         return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
     name, status, confirmed = entry
-    fresh = status_document.freshness(meta)
+    fresh = snapshot.freshness(meta)
     if fresh.stale:
         message, fill = "unknown", svg.COLOURS["unknown"]
     else:
@@ -213,7 +213,7 @@ def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
 @require_GET
 @status_access()
 def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    text = status_document.bar(deployment_id)
+    text = snapshot.bar(deployment_id)
     if text is None:
         raise Http404("No such deployment on the status page.")
     response = HttpResponse(text, content_type="image/svg+xml")
@@ -223,7 +223,7 @@ def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
 @require_GET
 @status_access()
 def status_feed(request: HttpRequest) -> HttpResponse:
-    doc = status_document.document()
+    doc = snapshot.document()
     page_url = request.build_absolute_uri(reverse("status_page"))
     feed = Atom1Feed(
         title="Pond deployment incidents",
