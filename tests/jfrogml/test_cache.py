@@ -179,3 +179,22 @@ def test_the_pollers_refresh_writes_the_entry_pages_read(fault, short_ttl):
     assert [d.id for d in refreshed] == ["dep_2"]
     assert _ids(services.deployment_list()) == ["dep_2"]
     assert fault.count("GET", "/v1/deployments") == 2
+
+
+def test_the_list_of_every_experiment_is_answered_at_once_while_it_refreshes_behind(fault, settings):
+    settings.JFROG_ML_TTL_EXPERIMENTS = 1.0
+    settings.JFROG_ML_REVALIDATE_EXPERIMENTS = 60
+    fault.on("GET", "/v1/experiments", json_response({"experiments": [{"id": "exp_1", "status": "running"}]}))
+    services.experiment_list()
+    time.sleep(1.1)
+    fault.on("GET", "/v1/experiments", slow(0.5, json_response({"experiments": [{"id": "exp_2", "status": "running"}]})))
+    started = time.monotonic()
+    answered = services.experiment_list()
+    assert time.monotonic() - started < 0.4  # did not wait for the slow upstream
+    assert [e.id for e in answered.experiments] == ["exp_1"]
+    assert answered.freshness.age_seconds >= 1.0
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and [e.id for e in services.experiment_list().experiments] != ["exp_2"]:
+        time.sleep(0.1)
+    assert [e.id for e in services.experiment_list().experiments] == ["exp_2"]
+    assert fault.count("GET", "/v1/experiments") == 2  # one background refetch, not one per call

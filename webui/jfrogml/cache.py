@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -47,6 +49,11 @@ DEFAULT_TTLS = {
 
 def ttl(resource: str) -> float:
     return float(getattr(settings, f"JFROG_ML_TTL_{resource.upper()}", DEFAULT_TTLS[resource]))
+
+
+def revalidate(resource: str) -> float:
+    """How long past its TTL a big list is still answered at once (refetched behind)."""
+    return float(getattr(settings, f"JFROG_ML_REVALIDATE_{resource.upper()}", 600.0))
 
 
 def stale_keep() -> float:
@@ -87,16 +94,27 @@ def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) ->
     return Cached(entry["v"], Freshness.from_timestamp(entry["t"] or None, stale=stale, error=error))
 
 
-def read_through(key: str, fetch: Callable[[], T], *, ttl_seconds: float) -> Cached[T]:
+def read_through(
+    key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
+) -> Cached[T]:
     """The cached value of `key` if younger than `ttl_seconds`, else fetch() it.
+
+    With `revalidate_seconds`, an entry up to that much older than its TTL is
+    answered at once while one background thread refetches it (stale-while-
+    revalidate): for expensive lists that a page should not wait for.
 
     Raises what fetch() raises, except that Unavailable/BadResponse become the last
     good value marked stale when there is one.
     """
     k = full_key(key)
     entry = _get(k)
-    if entry is not None and time.time() - entry["t"] < ttl_seconds:
-        return _as_cached(entry)
+    if entry is not None:
+        age = time.time() - entry["t"]
+        if age < ttl_seconds:
+            return _as_cached(entry)
+        if age < ttl_seconds + revalidate_seconds:
+            _background.submit(copy_context().run, _revalidate, k, key, fetch, ttl_seconds)
+            return _as_cached(entry)
     waited_since = time.time()
     wait = get_client().budget + 1.0
     with lock(f"fill:{k}", timeout=wait, blocking=True) as acquired:
@@ -126,6 +144,26 @@ def read_through(key: str, fetch: Callable[[], T], *, ttl_seconds: float) -> Cac
             raise
         _set(k, value)
         return Cached(value, Freshness.live())
+
+
+_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jfrogml-revalidate")
+
+
+def _revalidate(k: str, key: str, fetch: Callable[[], Any], ttl_seconds: float) -> None:
+    """Refetch in the background; skip if another thread or process is at it or did it."""
+    with lock(f"fill:{k}", timeout=get_client().budget + 1.0, blocking=False) as acquired:
+        if not acquired:
+            return
+        entry = _get(k)
+        if entry is not None and time.time() - entry["t"] < ttl_seconds:
+            return
+        try:
+            _set(k, fetch())
+        except FALLBACK_ERRORS as exc:
+            log.info("background refresh of %s failed: %s", key, exc.message)
+            _set(k + ":err", exc.message, timeout=60)
+        except Exception:
+            log.warning("background refresh of %s failed", key, exc_info=True)
 
 
 def peek(key: str) -> Cached | None:

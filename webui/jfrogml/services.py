@@ -113,10 +113,13 @@ def _versions(model_id: str) -> Cached[list[ModelVersion]]:
 
 
 def _experiments(model_id: str = "") -> Cached[list[Experiment]]:
+    # The list of every experiment is the one big list the spec forces on pages (no
+    # status filter, no paging): pages answer from it at once while it refreshes.
     return cache.read_through(
         f"experiments:{model_id or '*'}",
         lambda: get_client().list_experiments(model_id or None),
         ttl_seconds=cache.ttl("experiments"),
+        revalidate_seconds=0.0 if model_id else cache.revalidate("experiments"),
     )
 
 
