@@ -23,7 +23,10 @@ JFROG_ML_STALE_KEEP (7 days: how long the last good value is kept for
 stale-if-error), JFROG_ML_CATALOG_PAGE_SIZE (500 models per list call),
 JFROG_ML_CATALOG_THREADS (4 concurrent version-list calls),
 JFROG_ML_CATALOG_FULL_REFRESH (3600: re-list every model's versions at least this
-often), JFROG_ML_CATALOG_SYNC_MAX (500: the largest upstream whose first page view
+often), JFROG_ML_CATALOG_REFRESH_BUDGET (80: one refresh's time budget, under
+Celery's soft limit; the next run continues), JFROG_ML_CATALOG_SAVE_EVERY (15:
+progress saves during a refresh), JFROG_ML_REVALIDATE_EXPERIMENTS (600: how long
+past its TTL the list of every experiment is answered at once while refetched), JFROG_ML_CATALOG_SYNC_MAX (500: the largest upstream whose first page view
 fetches versions synchronously), JFROG_ML_CATALOG_BUILD_TIMEOUT (60),
 JFROG_ML_CATALOG_MEMO_MAX_AGE (60: how long a process trusts its in-memory catalog
 when the cache is down), JFROG_ML_POOL_THREADS (8: threads fetching a page's
