@@ -397,3 +397,7 @@ POND_INSIGHTS_LONG_EXPERIMENT_SECONDS = envfloat("POND_INSIGHTS_LONG_EXPERIMENT_
 POND_INSIGHTS_STALE_DRAFT_SECONDS = envfloat("POND_INSIGHTS_STALE_DRAFT_SECONDS", 30 * 86400.0, minimum=0)
 # Weeks shown by the overview's promotions/failures trend.
 POND_INSIGHTS_TREND_WEEKS = envint("POND_INSIGHTS_TREND_WEEKS", 12, minimum=1, maximum=104)
+# The overview's insight counts are kept this many seconds (0: computed on every view).
+POND_INSIGHTS_ATTENTION_SECONDS = envfloat("POND_INSIGHTS_ATTENTION_SECONDS", 15.0, minimum=0)
+# Hygiene reads artifact paths from cached version lists for up to this many models.
+POND_INSIGHTS_ARTIFACT_PEEK_MAX = envint("POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000, minimum=0)

@@ -34,11 +34,16 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.JFROG_ML_BACKOFF = 0.0
     settings.REGISTRY_DEPLOY_DELAY = 0.0
     settings.POND_STATUS_WEBHOOKS = []
+    # Login throttling is not what these tests are about, and axes records a force_login
+    # (no REMOTE_ADDR) with the address "unknown", which PostgreSQL's inet column refuses.
+    settings.AXES_ENABLED = False
     settings.POND_INSIGHTS_MAX_PRODUCTION_VERSIONS = 1
     settings.POND_INSIGHTS_PRODUCTION_LIMITS = {}
     settings.POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS = 1800.0
     settings.POND_INSIGHTS_LONG_EXPERIMENT_SECONDS = 3 * 86400.0
     settings.POND_INSIGHTS_STALE_DRAFT_SECONDS = 30 * 86400.0
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.0
+    settings.POND_INSIGHTS_ARTIFACT_PEEK_MAX = 1000
     _forget_catalog_memo()
     yield
     _forget_catalog_memo()

@@ -94,5 +94,5 @@ def test_the_overview_partial_shows_the_weekly_table(db):
     _promoted("m-1", "v-1", "1.0", timezone.now())
     html = _render("{% insights_weekly 4 %}")
     assert html.count("<tr data-week=") == 4
-    assert "Promotions and failures per week" in html
+    assert "Promotions from Pond's ledger" in html
     assert '<meter min="0" max="1" value="1"></meter> 1' in html

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
@@ -44,7 +45,7 @@ class VersionRef:
     label: str
     status: str
     created_at: datetime | None
-    # "" = none, None = not known without an upstream call.
+    # "" = none, None = not known without an upstream call (or not asked for).
     artifact_path: str | None = None
 
 
@@ -137,12 +138,18 @@ def _cached_artifact_paths(model_ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _models_from_catalog(cat: catalog.Catalog) -> list[ModelRef]:
+def _models_from_catalog(cat: catalog.Catalog, *, with_artifacts: bool) -> list[ModelRef]:
     C = catalog
-    need_paths = [
-        row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
-    ]
-    paths = _cached_artifact_paths(need_paths) if need_paths else {}
+    paths: dict[str, str] = {}
+    if with_artifacts:
+        need_paths = [
+            row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
+        ]
+        # Reading every model's cached version list is a cache round trip per thousand
+        # models and megabytes on a large registry: beyond the cap the versions are
+        # reported as not checked rather than slowing every hygiene view.
+        if need_paths and len(need_paths) <= int(getattr(settings, "POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000)):
+            paths = _cached_artifact_paths(need_paths)
     models = []
     for row in cat.rows:
         versions = None
@@ -206,7 +213,7 @@ def _failed(error: str) -> Freshness:
     return Freshness(fetched_at=None, age_seconds=None, stale=True, error=error)
 
 
-def estate_load(*, with_experiments: bool = False, now: datetime | None = None) -> Estate:
+def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False, now: datetime | None = None) -> Estate:
     """Everything the insights read. Raises Unavailable only when there is no catalog
     and JFrog ML cannot build one; a missing deployment or experiment list is
     reported in `.errors` and the page still renders."""
@@ -233,7 +240,7 @@ def estate_load(*, with_experiments: bool = False, now: datetime | None = None) 
             errors.append(f"Experiments are unknown: {exc.message}")
             parts.append(_failed(exc.message))
     return Estate(
-        models=_models_from_catalog(cat),
+        models=_models_from_catalog(cat, with_artifacts=with_artifacts),
         deployments=deployments,
         deployments_known=deployments_known,
         experiments=experiments,

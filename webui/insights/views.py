@@ -127,7 +127,6 @@ def production(request: HttpRequest) -> HttpResponse:
             "only_problems": only_problems,
             "page": page,
             "num_pages": num_pages,
-            "limit_default": selectors.production_limit,
         },
     )
 
@@ -137,7 +136,7 @@ def production(request: HttpRequest) -> HttpResponse:
 @_insight_page
 def hygiene(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
-    estate = estate_load(with_experiments=True)
+    estate = estate_load(with_experiments=True, with_artifacts=True)
     report = selectors.hygiene(estate)
     if fmt == "json":
         return JsonResponse({**_meta(estate), **export.hygiene(report)})

@@ -8,9 +8,11 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 
 from webui.insights import selectors
+from webui.jfrogml.client import upstream_namespace
 from webui.jfrogml.errors import JFrogMLError
 
 log = logging.getLogger("pond.insights")
@@ -47,11 +49,28 @@ def insights_attention() -> dict[str, Any]:
     """
     from webui.insights.sources import estate_load
 
+    # The overview is Pond's busiest page and the counts span every model: they are
+    # kept for a few seconds (POND_INSIGHTS_ATTENTION_SECONDS) like the data they read.
+    ttl = float(getattr(settings, "POND_INSIGHTS_ATTENTION_SECONDS", 0))
+    key = f"insights:attention:{upstream_namespace()}"
+    if ttl > 0:
+        try:
+            kept = caches["default"].get(key)
+        except Exception:  # a cache outage costs speed, never the overview
+            kept = None
+        if isinstance(kept, selectors.Attention):
+            return {"attention": kept}
     try:
-        estate = estate_load(with_experiments=True)
+        estate = estate_load(with_experiments=True, with_artifacts=True)
     except JFrogMLError as exc:
         return {"error": exc.message}
-    return {"attention": selectors.attention(estate), "errors": estate.errors}
+    counts = selectors.attention(estate)
+    if ttl > 0 and estate.deployments_known:
+        try:
+            caches["default"].set(key, counts, timeout=ttl)
+        except Exception:
+            log.warning("could not keep the insight counts", exc_info=True)
+    return {"attention": counts}
 
 
 @register.inclusion_tag("insights/_weekly.html")
