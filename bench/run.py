@@ -214,7 +214,7 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     result["pages"] = {}
     for key, (path, anonymous) in pages.items():
         log(f"{name}: page {key}: {path}")
-        result["pages"][key] = _measure_page(base + path, None if anonymous else session, opts, web_log,
+        result["pages"][key] = _measure_page(base + path, None if anonymous else session, opts, web, web_log,
                                              registry_log, floor_url)
 
     if opts.profile != "none":
@@ -349,10 +349,11 @@ def _cookie_header(cookies: dict[str, str] | None) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
 
 
-def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web_log: load.LogTail,
-                  registry_log: load.LogTail, floor_url: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"url": url.split("/", 3)[-1] and "/" + url.split("/", 3)[-1]}
-    probe = load.get(url, cookies=cookies)
+def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web: stack.Proc,
+                  web_log: load.LogTail, registry_log: load.LogTail, floor_url: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"url": "/" + url.split("/", 3)[-1]}
+    entry["quiet_after_s"] = _quiesce(web, web_log)
+    probe = load.get(url, cookies=cookies, timeout=60)
     entry["verdict"] = probe.verdict()
     if not probe.ok:
         return entry
@@ -406,6 +407,27 @@ def _profile(opts: Options, measured: dict[str, Any], pages: dict[str, tuple[str
     found = profile.profile_page(base + path, master_pid=web.pid, seconds=opts.seconds, connections=opts.connections,
                                  headers={} if anonymous else _cookie_header(session), out=out)
     return {"page": key, **found}
+
+
+def _quiesce(web: stack.Proc, web_log: load.LogTail, *, quiet: float = 1.0, limit: float = 30.0) -> float:
+    """Wait until Pond's web workers are idle for `quiet` seconds (at most `limit`): no upstream
+    call and under 10 % of a core.
+
+    Requests the previous page's wrk run left queued still finish after wrk stops; their
+    upstream calls must not be counted against the next page's cold view, nor their CPU
+    slow it down.
+    """
+    started = time.monotonic()
+    web_log.mark()
+    cpu = stack.cpu_seconds(web)
+    while time.monotonic() - started < limit:
+        time.sleep(quiet)
+        now_cpu = stack.cpu_seconds(web)
+        busy = now_cpu - cpu > 0.1 * quiet
+        cpu = now_cpu
+        if not busy and not load.upstream_calls(web_log.read_new(settle=0)):
+            break
+    return round(time.monotonic() - started, 1)
 
 
 def _measure_registry(upstream: str, token: str, targets: dict[str, Any], opts: Options) -> dict[str, Any]:

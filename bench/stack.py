@@ -292,6 +292,19 @@ def peak_memory(proc: Proc) -> dict[str, float | int | None]:
     }
 
 
+def cpu_seconds(proc: Proc) -> float:
+    """User + system CPU time used so far by a process tree."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in process_tree(proc.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 def clean_dir(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)
