@@ -30,6 +30,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from webui.core.redact import credential_secrets, redact
 from webui.jfrogml import errors
 from webui.jfrogml.breaker import Breaker
 from webui.jfrogml.resources import (
@@ -168,6 +169,11 @@ def error_from_response(resp: requests.Response) -> errors.JFrogMLError:
     """Map a non-2xx response to the error hierarchy: the one place that does it."""
     status = resp.status_code
     message, code, fields = _parse_error_body(resp)
+    # An upstream may echo the credentials it was sent: this text reaches pages and logs.
+    secrets = credential_secrets(resp.request.headers if resp.request is not None else None)
+    if secrets:
+        message, code = redact(message, secrets), redact(code, secrets)
+        fields = {redact(k, secrets): [redact(m, secrets) for m in v] for k, v in fields.items()}
     request_id = resp.headers.get("X-Request-ID")
     kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
     if status in (400, 413, 415, 422):
