@@ -53,6 +53,7 @@ class Options:
     web_workers: int
     threads: int
     profile: str
+    database: str
 
 
 class Interrupted(Exception):
@@ -105,7 +106,7 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
               setup_log: Path, result: dict[str, Any]) -> None:
     t0 = time.monotonic()
     result["loadavg_start"] = report.loadavg()
-    database_url = stack.recreate_database(out)
+    database_url = stack.recreate_database(out, engine=opts.database)
     result["database"] = "postgresql" if database_url.startswith("postgres") else "sqlite"
     stack.redis_flush()
     secret = secrets.token_urlsafe(40)
@@ -562,6 +563,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (as docker-compose: 4)")
     parser.add_argument("--profile", help="page to profile with py-spy under load: a page key, auto (the slowest; "
                         "default) or none (default with --quick)")
+    parser.add_argument("--database", choices=["auto", "postgresql", "sqlite"], default="auto",
+                        help="auto: PostgreSQL pond_bench when it answers, else SQLite under bench/out/")
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md / results.json")
     return parser.parse_args(argv)
 
@@ -580,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         web_workers=args.web_workers,
         threads=args.threads,
         profile=args.profile or ("none" if quick else "auto"),
+        database=args.database,
     )
     largest = dict(SIZES[args.scale])
     for key in ("models", "versions_per_model", "experiments", "deployments"):

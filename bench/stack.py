@@ -54,13 +54,15 @@ def postgres_available() -> bool:
     return port_open(PG_PORT, PG_HOST)
 
 
-def recreate_database(out_dir: Path) -> str:
+def recreate_database(out_dir: Path, *, engine: str = "auto") -> str:
     """A fresh, empty benchmark database; returns its DATABASE_URL.
 
     PostgreSQL `pond_bench` when PostgreSQL answers, else a SQLite file under
     bench/out/ (shared by the registry and Pond, so it cannot be in memory).
     """
-    if postgres_available():
+    if engine == "postgresql" and not postgres_available():
+        raise StackError(f"PostgreSQL is not answering on {PG_HOST}:{PG_PORT}")
+    if engine != "sqlite" and postgres_available():
         import psycopg
 
         with psycopg.connect(
