@@ -44,3 +44,30 @@ def test_the_counts_say_so_when_jfrog_ml_is_not_answering(dead_port, settings, u
     settings.JFROG_ML_URL = f"http://127.0.0.1:{dead_port}/ml/api"
     html = _attention()
     assert "Insights are unavailable: JFrog ML is not answering" in html
+
+
+def test_the_overview_page_shows_the_count_linking_to_the_problems(alice, registry, poll):
+    model = registry.model("fraud")
+    registry.version(model["id"], "1.0", status="production")
+    poll()
+
+    html = alice.get("/").content.decode()
+    assert 'href="/insights/production/?problems=1" data-testid="attention-link"><strong>1</strong> model needs attention' in html
+
+
+def test_the_counts_are_kept_for_the_configured_seconds(registry, poll, users, settings):
+    model = registry.model("churn")
+    live = registry.version(model["id"], "1.0", status="production")
+    registry.deployment(model["id"], live["id"], "churn-prod")
+    poll()
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
+    assert "<strong>0</strong> models need attention" in _attention()
+
+    other = registry.model("fraud")
+    registry.version(other["id"], "1.0", status="production")
+    from webui.jfrogml import catalog
+
+    catalog.catalog_refresh()
+    assert "<strong>0</strong> models need attention" in _attention()  # kept
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.0
+    assert "<strong>1</strong> model needs attention" in _attention()  # computed afresh

@@ -96,3 +96,16 @@ def test_the_overview_partial_shows_the_weekly_table(db):
     assert html.count("<tr data-week=") == 4
     assert "Promotions from Pond's ledger" in html
     assert '<meter min="0" max="1" value="1"></meter> 1' in html
+
+
+def test_the_trend_picker_keeps_the_page_query_and_can_use_the_page_parameter(registry, users):
+    model = registry.model("churn")
+    registry.version(model["id"], "1.0", metrics={"accuracy": 0.8, "loss": 0.5})
+    data = services.model_overview(model_id=model["id"])
+    request = RequestFactory().get("/", {"status": "draft", "metric": "loss"})
+
+    html = _render("{% insights_metric_trend data request.GET.metric 'metric' %}", data=data, request=request)
+    assert "Trend: loss" in html
+    assert '<select name="metric" id="id_trend">' in html
+    assert '<input type="hidden" name="status" value="draft">' in html
+    assert 'type="hidden" name="metric"' not in html

@@ -83,15 +83,17 @@ def insights_weekly(weeks: int | None = None) -> dict[str, Any]:
 
 
 @register.inclusion_tag("insights/_metric_trend.html", takes_context=True)
-def insights_metric_trend(context: template.Context, data: Any, metric: str = "") -> dict[str, Any]:
+def insights_metric_trend(context: template.Context, data: Any, metric: str = "", param: str = "trend") -> dict[str, Any]:
     """A metric across the model's versions (from the model page's `data`, no extra
     upstream call), production versions by effective status marked, promotion dates
-    from the ledger. The metric comes from the argument, else `?trend=`."""
+    from the ledger. The metric comes from the argument, else the query parameter
+    `param` (`?trend=` by default), which the partial's picker submits, keeping the
+    page's other query parameters."""
     from webui.dashboard.charts import Point, line_chart
     from webui.reviews.selectors import model_applied_entries
 
     request = context.get("request")
-    chosen = metric or (request.GET.get("trend", "") if request is not None else "")
+    chosen = metric or (request.GET.get(param, "") if request is not None else "")
     model_id = data.model.id
     trend = selectors.metric_trend(
         model_id=model_id,
@@ -107,4 +109,5 @@ def insights_metric_trend(context: template.Context, data: Any, metric: str = ""
         if trend.metric
         else ""
     )
-    return {"trend": trend, "chart": chart, "request": request}
+    keep = [(k, v) for k, values in request.GET.lists() if k != param for v in values] if request is not None else []
+    return {"trend": trend, "chart": chart, "param": param, "keep": keep}
