@@ -1,5 +1,5 @@
 // Pond's only script (CSP: script-src 'self'). Every page works without it;
-// it adds the theme toggle, live deployment status, and auto-submit selects.
+// it adds the theme toggle and live deployment status.
 (function () {
   "use strict";
 
@@ -25,15 +25,6 @@
       labelToggle(toggle);
     });
   }
-
-  // --- Selects that reload the form when changed (e.g. deploy: model, then version)
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      var url = new URL(select.getAttribute("data-autosubmit"), window.location.href);
-      url.searchParams.set(select.name, select.value);
-      window.location.assign(url.toString());
-    });
-  });
 
   // --- Live deployment status, without reloading the page ---------------------------
   var badges = document.querySelectorAll("[data-deployment-status]");
