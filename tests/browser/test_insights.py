@@ -67,3 +67,17 @@ def test_the_production_truth_row_leads_to_the_deployment_to_fix(page, engineer,
     page.wait_for_url(re.compile(r"/insights/production/\?problems=1$"))
     expect(page.get_by_test_id("production-summary")).to_contain_text("1 model needs attention, out of 2.")
     _row_to_deployment(page, model, deployment)
+
+
+def test_the_hygiene_and_resources_pages_render_under_the_strict_csp(page, engineer, upstream_url):
+    _failed_behind_production(upstream_url)
+    log_in(page)
+    page.goto(page.base + "/insights/hygiene/")
+    expect(page.get_by_role("heading", name="Hygiene", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("hygiene-stuck_deployments")).to_contain_text("Deployments failed or deploying too long")
+    screenshot(page, "insights-hygiene")
+    page.get_by_role("navigation", name="Insights").get_by_role("link", name="Resources").click()
+    expect(page.get_by_role("heading", name="Resources", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("unknown-resources").first).to_have_text("unknown — not created through Pond")
+    screenshot(page, "insights-resources")
+    assert page.problems == []

@@ -135,5 +135,19 @@ def test_stopped_deployments_are_listed_but_not_summed(alice, bob, registry, pol
 
     payload = alice.get(URL + "?format=json").json()
     assert payload["stopped_not_counted"] == 1
-    assert (payload["total"]["deployments"], payload["total"]["cpu"]) == (0, 0.0)
+    assert (payload["total"]["deployments"], payload["total"]["cpu"]) == (0, None)
     assert [d["counted"] for d in payload["deployments"]] == [False]
+
+
+def test_a_total_over_only_unknown_deployments_is_unknown_not_zero(alice, registry, poll):
+    model = registry.model("churn")
+    version = registry.version(model["id"], "1.0", status="production")
+    registry.deployment(model["id"], version["id"], "churn-cli")
+    poll()
+
+    payload = alice.get(URL + "?format=json").json()
+    assert (payload["total"]["unknown"], payload["total"]["cpu"], payload["total"]["memory_bytes"]) == (1, None, None)
+    assert payload["by_model"][0]["cpu"] is None
+    html = alice.get(URL).content.decode()
+    assert '<div class="stat">unknown</div>' in html
+    assert '<div class="stat">0</div><div class="stat-label">cpu cores</div>' not in html

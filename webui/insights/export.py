@@ -110,9 +110,10 @@ def _total(t: UsageTotal) -> dict[str, Any]:
         "url": t.url,
         "deployments": t.deployments,
         "unknown": t.unknown,
-        "cpu": round(t.cpu, 6),
-        "memory_bytes": t.memory,
-        "gpu": t.gpu,
+        # null when no deployment's resources are known: a sum over nothing is not 0.
+        "cpu": round(t.cpu, 6) if t.known else None,
+        "memory_bytes": t.memory if t.known else None,
+        "gpu": t.gpu if t.known else None,
         "excluded": list(t.excluded),
     }
 

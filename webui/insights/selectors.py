@@ -530,8 +530,9 @@ class UsageTotal:
     excluded: list[str] = field(default_factory=list)
 
     @property
-    def memory_gib(self) -> float:
-        return self.memory / GIB
+    def known(self) -> int:
+        """Deployments whose resources Pond recorded: a sum over none of them is unknown, not 0."""
+        return self.deployments - self.unknown
 
     def add(self, usage: DeploymentUsage) -> None:
         self.deployments += 1
