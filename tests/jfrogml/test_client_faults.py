@@ -259,3 +259,13 @@ def test_it_reuses_connections_between_calls(fault):
     # Both requests came over one pooled keep-alive connection (same client port).
     first, second = fault.requests
     assert first.client_port == second.client_port
+
+
+def test_it_recovers_when_an_upstream_that_refused_connections_listens_again(fault):
+    fault.on("GET", "/v1/deployments", json_response({"deployments": []}))
+    fault.refuse()
+    with pytest.raises(errors.Unavailable, match="Could not reach"):
+        get_client().list_deployments()
+    fault.resume()
+    assert get_client().list_deployments() == []
+    assert fault.count() == 1  # refused attempts never reached it
