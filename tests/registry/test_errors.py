@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework import exceptions
 
+from registry.errors import exception_handler
 from tests.registry.conftest import API, error_of
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +35,19 @@ def test_a_trailing_slash_is_not_the_collection(api):
     resp = api.get("/models/")
     assert resp.status_code == 404
     assert error_of(resp)["code"] == "not_found"
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_shape():
+    # The handler is what every registry view uses; a 500 cannot be provoked over HTTP
+    # without breaking the server on purpose.
+    resp = exception_handler(RuntimeError("boom"), {})
+    assert resp.status_code == 500
+    assert resp.data == {"error": {"code": "server_error", "message": "Internal server error."}}
+
+
+def test_authentication_failures_carry_the_challenge_header():
+    exc = exceptions.NotAuthenticated()
+    exc.auth_header = 'Bearer realm="jfrog-ml"'
+    resp = exception_handler(exc, {})
+    assert resp.status_code == 401
+    assert resp["WWW-Authenticate"] == 'Bearer realm="jfrog-ml"'
