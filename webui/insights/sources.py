@@ -30,9 +30,9 @@ from webui.jfrogml.resources import Deployment, Experiment
 
 log = logging.getLogger("pond.insights")
 
-# Position of the artifact path in a catalog version tuple, once the catalog carries
-# it (today's tuples are (id, version, status, created_ts)).
-_ARTIFACT = 4
+# Position of the artifact path in a catalog version tuple. Catalogs stored before it
+# was added hold (id, version, status, created_ts) until their next full refresh.
+_ARTIFACT = getattr(catalog, "V_ARTIFACT", 4)
 _PEEK_CHUNK = 1000
 
 
