@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -212,6 +212,17 @@ def _iso(value: datetime | str | None) -> str | None:
 def _body(**fields: Any) -> dict[str, Any]:
     """A request body of only the fields the caller gave (None means "not given")."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+_Resource = TypeVar("_Resource", Model, ModelVersion, Experiment, Deployment)
+
+
+def _the_one_asked_for(resource: _Resource, requested_id: str) -> _Resource:
+    """A 200 about another object is a bad answer, not data: it must never be cached
+    over the last good copy of the one asked for (found by the fault drills)."""
+    if resource.id and resource.id != requested_id:
+        raise errors.BadResponse(f"JFrog ML answered with object {resource.id!r} when asked for {requested_id!r}.")
+    return resource
 
 
 class JFrogMLClient:
@@ -410,7 +421,7 @@ class JFrogMLClient:
         return Model.from_json(self._request("POST", ("v1", "models"), body=body))
 
     def get_model(self, model_id: str) -> Model:
-        return Model.from_json(self._request("GET", ("v1", "models", model_id)))
+        return _the_one_asked_for(Model.from_json(self._request("GET", ("v1", "models", model_id))), model_id)
 
     def update_model(
         self,
@@ -462,7 +473,8 @@ class JFrogMLClient:
         return ModelVersion.from_json(self._request("POST", ("v1", "models", model_id, "versions"), body=body))
 
     def get_model_version(self, model_id: str, version_id: str) -> ModelVersion:
-        return ModelVersion.from_json(self._request("GET", ("v1", "models", model_id, "versions", version_id)))
+        data = self._request("GET", ("v1", "models", model_id, "versions", version_id))
+        return _the_one_asked_for(ModelVersion.from_json(data), version_id)
 
     def delete_model_version(self, model_id: str, version_id: str) -> None:
         self._request("DELETE", ("v1", "models", model_id, "versions", version_id))
@@ -493,7 +505,8 @@ class JFrogMLClient:
         return Experiment.from_json(self._request("POST", ("v1", "experiments"), body=body))
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        return Experiment.from_json(self._request("GET", ("v1", "experiments", experiment_id)))
+        data = self._request("GET", ("v1", "experiments", experiment_id))
+        return _the_one_asked_for(Experiment.from_json(data), experiment_id)
 
     def delete_experiment(self, experiment_id: str) -> None:
         self._request("DELETE", ("v1", "experiments", experiment_id))
@@ -534,7 +547,8 @@ class JFrogMLClient:
         return Deployment.from_json(self._request("POST", ("v1", "deployments"), body=body))
 
     def get_deployment(self, deployment_id: str) -> Deployment:
-        return Deployment.from_json(self._request("GET", ("v1", "deployments", deployment_id)))
+        data = self._request("GET", ("v1", "deployments", deployment_id))
+        return _the_one_asked_for(Deployment.from_json(data), deployment_id)
 
     def delete_deployment(self, deployment_id: str) -> None:
         self._request("DELETE", ("v1", "deployments", deployment_id))
