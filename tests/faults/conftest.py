@@ -25,7 +25,7 @@ def upstream() -> Iterator[FaultServer]:
 
 
 @pytest.fixture
-def bob(transactional_db) -> User:
+def bob(transactional_db, settings) -> User:
     ensure_roles()
     user = User.objects.create_user("bob", "bob@example.com", PASSWORD)
     user.groups.add(Group.objects.get(name="engineer"))
