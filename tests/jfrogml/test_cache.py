@@ -198,3 +198,20 @@ def test_the_list_of_every_experiment_is_answered_at_once_while_it_refreshes_beh
         time.sleep(0.1)
     assert [e.id for e in services.experiment_list().experiments] == ["exp_2"]
     assert fault.count("GET", "/v1/experiments") == 2  # one background refetch, not one per call
+
+
+def test_a_revalidated_list_is_marked_stale_once_its_background_refresh_fails(fault, settings):
+    settings.JFROG_ML_TTL_EXPERIMENTS = 0.2
+    settings.JFROG_ML_REVALIDATE_EXPERIMENTS = 60
+    fault.on("GET", "/v1/experiments", json_response({"experiments": [{"id": "exp_1", "status": "running"}]}))
+    services.experiment_list()
+    time.sleep(0.3)
+    fault.on("GET", "/v1/experiments", status(503))
+    services.experiment_list()  # answered at once; the refresh behind it fails
+    deadline = time.monotonic() + 5
+    page = services.experiment_list()
+    while not page.freshness.stale and time.monotonic() < deadline:
+        time.sleep(0.1)
+        page = services.experiment_list()
+    assert page.freshness.stale is True and "503" in page.freshness.error
+    assert [e.id for e in page.experiments] == ["exp_1"]

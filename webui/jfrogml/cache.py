@@ -114,6 +114,10 @@ def read_through(
             return _as_cached(entry)
         if age < ttl_seconds + revalidate_seconds:
             _background.submit(copy_context().run, _revalidate, k, key, fetch, ttl_seconds)
+            failure = _get(k + ":err")
+            if failure is not None and failure["t"] > entry["t"]:
+                # A refetch failed since this value was fetched: say so on the page.
+                return _as_cached(entry, stale=True, error=failure["v"])
             return _as_cached(entry)
     waited_since = time.time()
     wait = get_client().budget + 1.0
