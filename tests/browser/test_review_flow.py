@@ -104,6 +104,19 @@ def test_an_engineer_requests_production_and_a_reviewer_approves_it(browser, pag
     expect(versions.locator("tr", has_text="1.0").locator(".badge")).to_have_text("archived")
     screenshot(page, "model-after-promotion")
 
+    # The model page answers "what was in production on a given date": today, 1.1.
+    today = page.evaluate("new Date().toISOString().slice(0, 10)")
+    page.get_by_test_id("production-on-form").locator('input[name="date"]').fill(today)
+    page.get_by_test_id("production-on-form").get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("production-on-row")).to_have_count(1)
+    expect(page.get_by_test_id("production-on-row")).to_contain_text("1.1")
+
+    # The old version's own page shows its archive step in its history.
+    page.goto(f"{page.base}/models/{model_id}/versions/{churn['1.0']}/")
+    old_history = page.get_by_test_id("promotion-history").get_by_test_id("history-row")
+    expect(old_history).to_have_count(1)
+    expect(old_history).to_contain_text("archived")
+
     # Both steps are on the record.
     page.goto(f"{page.base}/audit/?model={model_id}&kind=apply")
     rows = page.get_by_test_id("ledger-row")
