@@ -102,6 +102,14 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
+def pytest_configure(config) -> None:
+    # Live-server threads must not keep database sessions open past a test (with
+    # CONN_MAX_AGE they would, and PostgreSQL then warns when dropping the test
+    # database). The connection handler shares this dict, so every later
+    # connection, in any thread, sees it.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 def pytest_report_header(config) -> list[str]:
     db = settings.DATABASES["default"]
     return [f"pond: database {db['ENGINE'].rsplit('.', 1)[-1]}, CI={IN_CI}"]

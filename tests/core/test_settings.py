@@ -69,3 +69,12 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    read = set(re.findall(r'env(?:str|bool|int|float|list|url|json)\("([A-Z0-9_]+)"', (ROOT / "webui/settings.py").read_text()))
+    read.discard("PYTEST_XDIST_WORKER")  # set by pytest-xdist, not by people
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - listed == set()
