@@ -104,3 +104,14 @@ def test_with_redis_down_it_falls_back_to_a_file_lock(settings, dead_port, tmp_p
         assert first is True
         with lock("fallback", timeout=1) as second:
             assert second is False
+
+
+@pytest.mark.redis
+def test_a_renewed_redis_lock_outlives_its_timeout_while_its_holder_lives(redis_cache):
+    with lock("long-poll", timeout=0.3, renew=True) as first:
+        assert first
+        time.sleep(0.8)  # well past the timeout: the keep-alive extended it
+        with lock("long-poll", timeout=1) as second:
+            assert second is False
+    with lock("long-poll", timeout=1) as again:
+        assert again is True

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,11 +33,14 @@ def _uses_redis() -> bool:
 
 
 @contextlib.contextmanager
-def lock(name: str, *, timeout: float, blocking: bool = False) -> Iterator[bool]:
+def lock(name: str, *, timeout: float, blocking: bool = False, renew: bool = False) -> Iterator[bool]:
     """Hold the lock `name`; yields whether it was acquired.
 
     `timeout` bounds both how long a blocking caller waits and, on Redis, how long
-    the lock lives if its holder dies (a file lock dies with its process).
+    the lock lives if its holder dies (a file lock dies with its process). With
+    `renew`, a live holder keeps extending it, so `timeout` can be short: a holder
+    killed outright (SIGKILL) then blocks others for at most `timeout`, while a
+    slow but live one keeps its lock however long it takes.
     """
     if _uses_redis():
         try:
@@ -45,15 +49,29 @@ def lock(name: str, *, timeout: float, blocking: bool = False) -> Iterator[bool]
         except Exception as exc:  # redis-py raises several connection error types
             log.warning("Redis lock %s unavailable (%s); using a file lock", name, exc.__class__.__name__)
         else:
+            done = threading.Event()
+            if acquired and renew:
+                threading.Thread(target=_keep_alive, args=(redis_lock, timeout, done), daemon=True).start()
             try:
                 yield bool(acquired)
             finally:
+                done.set()
                 if acquired:
                     with contextlib.suppress(Exception):
                         redis_lock.release()
             return
     with _file_lock(name, timeout=timeout, blocking=blocking) as acquired:
         yield acquired
+
+
+def _keep_alive(redis_lock, timeout: float, done: threading.Event) -> None:
+    """Reset the lock's TTL to `timeout` every third of it until the holder is done."""
+    while not done.wait(max(timeout / 3, 0.05)):
+        try:
+            redis_lock.extend(max(timeout, 0.1), replace_ttl=True)
+        except Exception as exc:  # lost (expired while Redis was away) or Redis down: stop
+            log.warning("could not renew lock %s (%s)", redis_lock.name, exc.__class__.__name__)
+            return
 
 
 def _redis_lock(name: str, timeout: float):
