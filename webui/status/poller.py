@@ -49,11 +49,17 @@ from webui.status.models import (
 log = logging.getLogger("pond.status.poller")
 
 POLL_LOCK = "status:deployment-poll"
-# How long a Redis-held poll lock outlives a worker killed while holding it. Longer
-# than any poll (the client's timeout budget plus the database work), short enough
-# that a kill costs seconds of freshness, not minutes. Should a poll ever outlast
-# it, the unique constraints still keep a second poller from duplicating events.
-POLL_LOCK_TIMEOUT = 30.0
+# How long a Redis-held poll lock outlives a worker killed while holding it. A live
+# poller keeps renewing it (locks.lock(renew=True)), so it can be short: one poll
+# interval, at least POLL_LOCK_MIN seconds. A restarted worker then polls within two
+# intervals (the fault drills measured 25 s of "locked" ticks with a fixed 30 s).
+# Should renewal ever fail, the unique constraints still keep a second poller from
+# duplicating events.
+POLL_LOCK_MIN = 2.0
+
+
+def _poll_lock_lease() -> float:
+    return max(float(settings.POND_POLL_INTERVAL), POLL_LOCK_MIN)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class PollOutcome:
 
 def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
     """Poll once if due (always, with `force`) and nobody else is polling."""
-    with locks.lock(POLL_LOCK, timeout=POLL_LOCK_TIMEOUT, blocking=False) as acquired:
+    with locks.lock(POLL_LOCK, timeout=_poll_lock_lease(), blocking=False, renew=True) as acquired:
         if not acquired:
             return PollOutcome(polled=False, reason="locked")
         now = now or timezone.now()
