@@ -90,9 +90,10 @@ def test_a_reviewer_may_deploy(client_for, registry, world):
 def test_a_user_without_a_role_may_read_but_sees_no_role_rights(client_for, users, world, django_user_model):
     from django.test import Client
 
-    nobody = django_user_model.objects.create_user("nobody", password="x")
-    client = Client()
-    client.force_login(nobody)
+    from tests.dashboard.conftest import log_in
+
+    django_user_model.objects.create_user("nobody", password="x")
+    client = log_in(Client(), "nobody", "x")
     assert client.get("/models/").status_code == 200
     assert client.post("/models/new/", {"name": "x"}).status_code == 403
     assert ">no role</span>" in client.get("/").content.decode()
