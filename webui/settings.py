@@ -205,6 +205,28 @@ JFROG_ML_RETRIES = envint("JFROG_ML_RETRIES", 2, minimum=0, maximum=10)
 JFROG_ML_BACKOFF = envfloat("JFROG_ML_BACKOFF", 0.2, minimum=0)
 JFROG_ML_BREAKER_THRESHOLD = envint("JFROG_ML_BREAKER_THRESHOLD", 5, minimum=1)
 JFROG_ML_BREAKER_RESET = envfloat("JFROG_ML_BREAKER_RESET", 30.0, minimum=0.1)
+# One call's whole budget, retries included (0: connect + 2 x read timeout).
+JFROG_ML_BUDGET = envfloat("JFROG_ML_BUDGET", 0.0, minimum=0) or None
+# Cache TTLs per resource (seconds); the last good value is kept JFROG_ML_STALE_KEEP
+# longer for stale-if-error.
+JFROG_ML_TTL_DEPLOYMENTS = envfloat("JFROG_ML_TTL_DEPLOYMENTS", 10.0, minimum=0)
+JFROG_ML_TTL_DEPLOYMENT = envfloat("JFROG_ML_TTL_DEPLOYMENT", 5.0, minimum=0)
+JFROG_ML_TTL_MODEL = envfloat("JFROG_ML_TTL_MODEL", 60.0, minimum=0)
+JFROG_ML_TTL_VERSIONS = envfloat("JFROG_ML_TTL_VERSIONS", 30.0, minimum=0)
+JFROG_ML_TTL_EXPERIMENTS = envfloat("JFROG_ML_TTL_EXPERIMENTS", 30.0, minimum=0)
+JFROG_ML_TTL_EXPERIMENT = envfloat("JFROG_ML_TTL_EXPERIMENT", 60.0, minimum=0)
+JFROG_ML_STALE_KEEP = envfloat("JFROG_ML_STALE_KEEP", 7 * 24 * 3600.0, minimum=0)
+JFROG_ML_REVALIDATE_EXPERIMENTS = envfloat("JFROG_ML_REVALIDATE_EXPERIMENTS", 600.0, minimum=0)
+JFROG_ML_POOL_THREADS = envint("JFROG_ML_POOL_THREADS", 8, minimum=1, maximum=64)
+# The catalog of every model and version (see webui/jfrogml/__init__.py).
+JFROG_ML_CATALOG_PAGE_SIZE = envint("JFROG_ML_CATALOG_PAGE_SIZE", 500, minimum=1)
+JFROG_ML_CATALOG_THREADS = envint("JFROG_ML_CATALOG_THREADS", 4, minimum=1, maximum=64)
+JFROG_ML_CATALOG_FULL_REFRESH = envfloat("JFROG_ML_CATALOG_FULL_REFRESH", 3600.0, minimum=0)
+JFROG_ML_CATALOG_REFRESH_BUDGET = envfloat("JFROG_ML_CATALOG_REFRESH_BUDGET", 80.0, minimum=1)
+JFROG_ML_CATALOG_SAVE_EVERY = envfloat("JFROG_ML_CATALOG_SAVE_EVERY", 15.0, minimum=1)
+JFROG_ML_CATALOG_SYNC_MAX = envint("JFROG_ML_CATALOG_SYNC_MAX", 500, minimum=0)
+JFROG_ML_CATALOG_BUILD_TIMEOUT = envfloat("JFROG_ML_CATALOG_BUILD_TIMEOUT", 60.0, minimum=1)
+JFROG_ML_CATALOG_MEMO_MAX_AGE = envfloat("JFROG_ML_CATALOG_MEMO_MAX_AGE", 60.0, minimum=0)
 
 POND_POLL_INTERVAL = envfloat("POND_POLL_INTERVAL", 5.0, minimum=0.5)
 POND_STATUS_PUBLIC = envbool("POND_STATUS_PUBLIC", False)
