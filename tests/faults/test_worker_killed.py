@@ -1,5 +1,6 @@
 """A Celery worker killed with SIGKILL mid-poll, then the whole worker restarted:
-the status is fresh again within two poll intervals, and no event is lost or
+while it is down the status page says "unknown" after three intervals; once it is
+back the status is fresh again within two poll intervals, and no event is lost or
 written twice. Two beats running at once never double-poll.
 
 Real workers (with embedded beat) on the real Redis, against a real upstream that
@@ -45,8 +46,9 @@ def _env(upstream, redis_url, redis_cache) -> dict[str, str]:
 
 
 def test_a_worker_killed_mid_poll_and_restarted_is_fresh_within_two_intervals_and_loses_nothing(
-    upstream, redis_url, redis_cache, tmp_path
+    upstream, redis_url, redis_cache, tmp_path, client, bob, settings
 ):
+    settings.POND_POLL_INTERVAL = INTERVAL  # this process reads the status the worker publishes
     env = _env(upstream, redis_url, redis_cache)
     with celery_worker(env=env, tmp_path=tmp_path / "first") as first:
         # Let one poll complete (the appearance events), then kill inside the next one.
@@ -61,6 +63,18 @@ def test_a_worker_killed_mid_poll_and_restarted_is_fresh_within_two_intervals_an
     killed_at = timezone.now()
     events_before = list(DeploymentEvent.objects.values_list("deployment_id", "sequence", "to_status"))
     assert sorted(e[0] for e in events_before) == ["dep_0", "dep_1", "dep_2"]
+
+    # The poller is stopped: while the last poll is recent the page shows its statuses;
+    # after three intervals it says the status is unknown rather than showing old
+    # statuses as current.
+    client.force_login(bob)
+    last = PollerHealth.objects.get(pk=1).last_success_at
+    wait = last.timestamp() + 3 * INTERVAL + 0.5 - time.time()
+    time.sleep(max(0.0, wait))
+    page = client.get("/status/").content.decode()
+    assert "Status unknown" in page and "last checked at" in page, page[-3000:]
+    assert 'data-status="active"' not in page and 'data-status="unknown"' in page
+    assert client.get("/status.json").json()["stale"] is True
 
     # The upstream changes while nobody is polling: one deployment recovers.
     upstream.reset()
@@ -77,6 +91,7 @@ def test_a_worker_killed_mid_poll_and_restarted_is_fresh_within_two_intervals_an
         # Fresh within two intervals (plus the slow upstream's own answer) of the worker being up.
         assert (fresh - ready).total_seconds() <= 2 * INTERVAL + POLL_SECONDS + 1.0, (fresh, ready, second.log_tail())
         eventually(lambda: DeploymentState.objects.get(deployment_id="dep_2").status == "active", timeout=10)
+        assert client.get("/status.json").json()["stale"] is False
 
     events = list(DeploymentEvent.objects.order_by("deployment_id", "sequence").values_list("deployment_id", "sequence", "to_status"))
     # Nothing lost, nothing twice: the appearances, then exactly one recovery of dep_2.
