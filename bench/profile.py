@@ -60,20 +60,26 @@ def profile_page(url: str, *, master_pid: int, seconds: float, connections: int,
 
 
 # Where a sample's time is attributed: the innermost frame that belongs to one of these.
+# py-spy names a file relative to its sys.path entry ("redis/lock.py"), or in full.
 BUCKETS = (
     ("templates", ("django/template/", "jinja2/")),
-    ("cache (Redis)", ("django_redis/", "/redis/")),
-    ("database", ("psycopg/", "django/db/", "sqlite3")),
+    ("cache and locks (Redis)", ("django_redis/", "redis/")),
+    ("database", ("psycopg/", "django/db/", "sqlite3/")),
     ("upstream HTTP", ("requests/", "urllib3/", "http/client.py")),
     ("JSON", ("json/",)),
     ("HTTP server (gunicorn)", ("gunicorn/",)),
 )
 
 
+def _in(frame: str, marker: str) -> bool:
+    where = frame.rsplit("(", 1)[-1]
+    return where.startswith(marker) or f"/{marker}" in where
+
+
 def _bucket(frames: list[str]) -> str:
     for frame in reversed(frames):
         for name, markers in BUCKETS:
-            if any(m in frame for m in markers):
+            if any(_in(frame, m) for m in markers):
                 return name
         if _is_pond(frame):
             return "Pond's own code"

@@ -313,10 +313,11 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
                   f"(mean of {len(p.get('floor', []))} runs: "
                   + ", ".join(f"{f['rps']:,.0f}/s" for f in p.get("floor", [])) + ").", ""]
     lines += [
-        "Each page's ratios are to the floor sampled just before it (its req/s in the last column).",
+        "Each page's ratios are to the floor sampled just before it (its req/s in the last column). "
+        "*errors warm*: answers ≥ 400 plus wrk's timeouts (10 s) and socket errors.",
         "",
         "| Page | Verdict | req/s | of floor | p50 ms | ×floor | p99 ms | cold ms (median) | upstream ms cold | "
-        "upstream calls cold | upstream calls/view warm | non-2xx | floor req/s |",
+        "upstream calls cold | upstream calls/view warm | errors warm | floor req/s |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     pass_floor = floor
@@ -335,7 +336,8 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
             f"{_ratio(warm.get('rps'), (floor or {}).get('rps'))} | {_fmt(warm.get('p50_ms'), 2)} | "
             f"{_ratio(warm.get('p50_ms'), (floor or {}).get('p50_ms'))} | {_fmt(warm.get('p99_ms'), 2)} | "
             f"{_fmt(cold_ms)} | {_fmt(up_ms)} | {_fmt(up_calls, 0)} | {_fmt(warm.get('upstream_per_view'), 3)} | "
-            f"{_fmt(warm.get('status_errors'), 0) if warm else '–'} | {_fmt((page.get('floor') or {}).get('rps'), 0)} |"
+            f"{_fmt(warm.get('status_errors', 0) + warm.get('errors', 0)) if warm else '–'} | "
+            f"{_fmt((page.get('floor') or {}).get('rps'), 0)} |"
         )
     lines.append("")
     floor = pass_floor
