@@ -190,3 +190,15 @@ def test_the_insights_need_a_login(client, registry):
         page = client.get(url)
         assert page.status_code == 302
         assert page["Location"].startswith("/accounts/login/")
+
+
+def test_the_rows_come_in_pages_of_fifty(alice, upstream_url):
+    from tests.support.registry_seed import seed_models
+
+    seed_models(55, versions_per_model=0, prefix="paged")
+    first = alice.get(URL + "?format=json").json()
+    assert (first["total_models"], first["num_pages"], len(first["rows"])) == (55, 2, 50)
+    last = alice.get(URL + "?format=json&page=99").json()  # past the end: the last page
+    assert (last["page"], len(last["rows"])) == (2, 5)
+    html = alice.get(URL + "?page=2").content.decode()
+    assert "Page 2 of 2" in html and 'href="?page=1"' in html
