@@ -129,7 +129,8 @@ class Deployment(models.Model):
     name = models.CharField(max_length=200)
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="deployments")
     # A served version cannot disappear underneath its deployment (the API answers 409).
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="deployments")
+    # RESTRICT, not PROTECT: deleting the model still takes both along in one go.
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.RESTRICT, related_name="deployments")
     status = models.CharField(
         max_length=16, choices=DeploymentStatus.choices, default=DeploymentStatus.DEPLOYING
     )

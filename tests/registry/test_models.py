@@ -127,3 +127,12 @@ def test_deleting_a_model_deletes_its_versions_and_deployments_and_detaches_its_
     detached = api.get(f"/experiments/{experiment['id']}").json()
     assert "model_id" not in detached
     assert detached["name"] == "tuning"
+
+
+def test_deleting_a_model_through_the_orm_also_takes_its_served_versions_along(api):
+    # The admin and bulk clean-ups delete through the ORM, not the API.
+    model = api.model("churn")
+    version = api.version(model["id"], "1.0")
+    api.deployment(model["id"], version["id"])
+    RegisteredModel.objects.filter(pk=model["id"]).delete()
+    assert api.get("/deployments").json()["deployments"] == []
