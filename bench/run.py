@@ -190,6 +190,10 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
         {**pond_env, "DJANGO_SETTINGS_MODULE": "bench.floor.settings"})
     floor_url = f"http://127.0.0.1:{floor_port}/floor"
     stack.wait_http(floor_url, floor_proc)
+    # The registry's own throughput, before Pond and its worker add traffic of their own
+    # (the catalog refresh pages through every model): what a remote upstream would give.
+    targets = _discover(upstream, token, result)
+    result["registry"] = _measure_registry(upstream, token, targets, opts, floor_url)
 
     log(f"{name}: starting Pond (gunicorn on :{web_port}), the Celery worker and beat")
     web = procs.start("web", stack.gunicorn_cmd(
@@ -208,7 +212,6 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     # The floor is measured with the whole stack up (the poller ticking, as during the
     # pages), once before the pages and once after, and the two are averaged.
     result["floor"] = [_measure_floor(floor_url, opts)]
-    targets = _discover(upstream, token, result)
     pages = _pages(targets)
     web_log = load.LogTail(out / "web.log")
     registry_log = load.LogTail(out / "registry-access.log")
@@ -220,7 +223,6 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
 
     if opts.profile != "none":
         result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
-    result["registry"] = _measure_registry(upstream, token, targets, opts)
     result["floor"].append(_measure_floor(floor_url, opts))
     result["status_change"] = _measure_status_changes(base, upstream, token, opts)
     result["poller"] = _poller_figures(base, out / "worker.log")
@@ -431,9 +433,12 @@ def _quiesce(web: stack.Proc, web_log: load.LogTail, *, quiet: float = 1.0, limi
     return round(time.monotonic() - started, 1)
 
 
-def _measure_registry(upstream: str, token: str, targets: dict[str, Any], opts: Options) -> dict[str, Any]:
+def _measure_registry(upstream: str, token: str, targets: dict[str, Any], opts: Options,
+                      floor_url: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "floor": load.wrk(floor_url, seconds=max(2.0, opts.seconds / 3), connections=opts.connections).as_dict(),
+    }
     for key, path in (("list", "/v1/models?limit=25"), ("get", f"/v1/models/{targets['model'] or 'unknown'}")):
         url = upstream + path
         probe = load.get(url, headers=headers)
