@@ -46,6 +46,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _seed_users(self) -> None:
+        from webui.dashboard.roles import ensure_roles
+
+        ensure_roles()  # the groups and their rights, whatever state the database is in
         User = get_user_model()
         for name in DEMO_USERS:
             group, _ = Group.objects.get_or_create(name=name)
