@@ -162,6 +162,8 @@ else:
         "data_folder_out": str(_queue),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # kombu's default control folder is ./control, relative to the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 POND_LOCK_DIR = VAR_DIR / "locks"
 
