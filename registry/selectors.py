@@ -15,7 +15,9 @@ from registry.services import effective_status
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: glibc's %Y does not zero-pad years before 1000, which
+    # made "702-04-10T..." (not an RFC 3339 date-time; found by schemathesis at 40 examples).
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def model_json(model: RegisteredModel) -> dict[str, Any]:
