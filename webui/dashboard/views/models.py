@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from webui.dashboard.charts import Point, bar_chart, line_chart
+from webui.dashboard.charts import Point, bar_chart
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import RegistryModelForm, VersionForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, csv_response, selected_ids
@@ -116,16 +116,6 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
             ),
         )
     metric = params["metric"] if params["metric"] in metric_names else (metric_names[0] if metric_names else "")
-    production = set(_ids(data.production_versions))
-    ordered = sorted(data.versions, key=lambda v: (v.created_at is None, v.created_at or 0, v.label))
-    chart = line_chart(
-        [
-            Point(v.label, v.metrics[metric], marked=v.id in production or v.status == "production")
-            for v in ordered
-            if metric in v.metrics
-        ],
-        title=f"{metric} across versions",
-    ) if metric else ""
     return render(
         request,
         "dashboard/model_detail.html",
@@ -138,7 +128,6 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
             "params": params,
             "metric": metric,
             "metric_names": metric_names,
-            "chart": chart,
             "version_names": {v.id: v.label for v in data.versions},
         },
     )
