@@ -34,9 +34,6 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.JFROG_ML_BACKOFF = 0.0
     settings.REGISTRY_DEPLOY_DELAY = 0.0
     settings.POND_STATUS_WEBHOOKS = []
-    # Login throttling is not what these tests are about, and axes records a force_login
-    # (no REMOTE_ADDR) with the address "unknown", which PostgreSQL's inet column refuses.
-    settings.AXES_ENABLED = False
     settings.POND_INSIGHTS_MAX_PRODUCTION_VERSIONS = 1
     settings.POND_INSIGHTS_PRODUCTION_LIMITS = {}
     settings.POND_INSIGHTS_STUCK_DEPLOYMENT_SECONDS = 1800.0

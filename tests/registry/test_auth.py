@@ -109,9 +109,6 @@ def test_an_authenticated_user_without_registry_access_is_403():
 
 
 def test_a_browser_session_is_granted_nothing(settings):
-    # force_login's request has no client address, which login throttling (axes)
-    # cannot record on PostgreSQL; throttling is beside the point here.
-    settings.AXES_ENABLED = False
     admin = get_user_model().objects.create_superuser("admin", password="correct horse")
     browser = Client()
     browser.force_login(admin)

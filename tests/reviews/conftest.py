@@ -42,9 +42,6 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.POND_REVIEW_WEBHOOKS = []
     settings.POND_TWO_PERSON_RULE = True
     settings.POND_REVIEWER_DIRECT_PROMOTE = False
-    # force_login carries no client address, which login throttling records as
-    # "unknown" and PostgreSQL's inet column refuses; throttling is not under test here.
-    settings.AXES_ENABLED = False
     _forget_catalog_memo()
     yield
     _forget_catalog_memo()

@@ -18,9 +18,6 @@ from webui.status.poller import Observation, record_observations, record_success
 
 @pytest.fixture(autouse=True)
 def _status_cache(redis_cache, settings):
-    # Login throttling is not what these tests are about, and force_login's bare
-    # request has no client IP for django-axes to record (PostgreSQL refuses it).
-    settings.AXES_ENABLED = False
     return redis_cache
 
 
