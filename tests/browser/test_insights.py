@@ -4,7 +4,6 @@ row, and from its flag to the deployment that needs fixing."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,6 @@ from tests.insights.conftest import Registry
 
 pytestmark = [pytest.mark.browser]
 
-OVERVIEW = Path(__file__).resolve().parents[2] / "templates" / "dashboard" / "overview.html"
 
 
 def _failed_behind_production(upstream_url: str) -> tuple[dict, dict]:
@@ -45,10 +43,6 @@ def _row_to_deployment(page, model: dict, deployment: dict) -> None:
     assert page.problems == []
 
 
-@pytest.mark.skipif(
-    "insights_attention" not in OVERVIEW.read_text(),
-    reason="the dashboard's overview does not include {% insights_attention %} yet (see the insights report)",
-)
 def test_the_overview_says_what_needs_attention_and_leads_to_the_deployment(page, engineer, upstream_url):
     model, deployment = _failed_behind_production(upstream_url)
     log_in(page)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import IN_CI
 from tests.faults.pond_server import free_port
 
 
@@ -52,6 +53,8 @@ class PrivateRedis:
 @contextlib.contextmanager
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     if shutil.which("redis-server") is None:
+        if IN_CI:
+            pytest.fail("redis-server is not installed; CI must have it")
         pytest.skip("redis-server is not installed")
     server = PrivateRedis(tmp_path)
     server.start()
