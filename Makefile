@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TEST_WORKERS ?= auto
 TEST_ARGS ?=
 
-.PHONY: install install-dev run test bench lint clean
+.PHONY: install install-dev run test bench lint screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Pond needs Python >= 3.11"'
@@ -31,6 +31,10 @@ run: install
 
 test: install-dev
 	$(PY) -m pytest -n $(TEST_WORKERS) $(TEST_ARGS)
+
+# Refresh the README's screenshots from the browser tests.
+screenshots: install-dev
+	POND_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -m browser
 
 bench: install-dev
 	$(PY) bench/run.py
