@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from webui.dashboard.decorators import upstream_page
 from webui.jfrogml import services
+from webui.reviews.selectors import pending_requests
 
 
 @require_GET
@@ -16,4 +17,6 @@ from webui.jfrogml import services
 @upstream_page
 def overview(request: HttpRequest) -> HttpResponse:
     data = services.overview()
-    return render(request, "dashboard/overview.html", {"data": data})
+    # Pond's own queue: promotion requests waiting for a reviewer, oldest first.
+    requests = list(pending_requests()[:10])
+    return render(request, "dashboard/overview.html", {"data": data, "pending_requests": requests})
