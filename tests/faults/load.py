@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class Answer:
     stale: bool
     at: float
     error: str = ""
+    freshness: str = ""  # the page's "Data as of ..." line
 
 
 def run_load(
@@ -39,8 +41,10 @@ def run_load(
             started = time.monotonic()
             try:
                 resp = own.get(base + url, timeout=timeout, allow_redirects=False)
+                found = re.search(r'class="freshness[^"]*"[^>]*>([^<]*)<', resp.text)
                 answer = Answer(url, resp.status_code, time.monotonic() - started,
-                                'data-testid="stale-banner"' in resp.text, started)  # fmt: skip
+                                'data-testid="stale-banner"' in resp.text, started,
+                                freshness=found.group(1) if found else "")  # fmt: skip
             except requests.RequestException as exc:
                 answer = Answer(url, 0, time.monotonic() - started, False, started, type(exc).__name__)
             with lock:
