@@ -75,7 +75,7 @@ def test_an_engineer_creates_compares_deploys_and_deletes(page, engineer):
 
     # Deploy 1.1.0 and watch it turn active without reloading.
     page.goto(model_url)
-    page.get_by_role("link", name="1.1.0").click()
+    page.get_by_test_id("versions-table").get_by_role("link", name="1.1.0").click()
     page.get_by_role("link", name="Deploy this version").click()
     page.get_by_label("Name").fill("churn-live")
     expect(page.get_by_label("Version")).to_have_value(re.compile(".+"))
