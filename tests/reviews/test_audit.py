@@ -84,6 +84,16 @@ def test_the_csv_defuses_spreadsheet_formulas(client_for, ledger):
     assert rows[0]["comment"].startswith("'=")
 
 
+def test_the_csv_defuses_formulas_in_upstream_names_too(client_for, db):
+    # Model names and version labels come from JFrog ML, where anyone who may create
+    # a model chooses them; a spreadsheet must show them, not run them.
+    _entry(datetime(2026, 3, 6, 9, tzinfo=UTC), model_id="mdl_c", model_name="=cmd|' /C calc'!A0", version="@SUM(1)")
+    resp = client_for("vic").get("/audit/export.csv?model=mdl_c")
+    rows = list(csv.DictReader(io.StringIO(b"".join(resp.streaming_content).decode())))
+    assert rows[0]["model"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["version"] == "'@SUM(1)"
+
+
 def test_production_on_a_date_is_computed_from_the_ledger(db):
     day = lambda d, h=12: datetime(2026, 4, d, h, tzinfo=UTC)  # noqa: E731
     _entry(day(1), version="v1", frm="staging", to="production")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webui.dashboard.decorators import authorize, upstream_page
+from webui.dashboard.views._common import csv_cell
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews import selectors, services
 from webui.reviews.forms import (
@@ -273,22 +274,21 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
         yield writer.writerow(header)
         for e in entries.iterator():
+            # Every cell is defused, not only the comment: names and labels come from JFrog ML.
             yield writer.writerow(
                 [
-                    e.pk, e.created_at.isoformat(), e.actor, e.kind, e.model_id, e.model_name, e.version_id,
-                    e.version_label, e.from_status, e.to_status, e.outcome, _csv_safe(e.comment),
-                    e.request_id or "", json.dumps(e.metrics, sort_keys=True), json.dumps(e.details, sort_keys=True),
+                    csv_cell(value)
+                    for value in (
+                        e.pk, e.created_at.isoformat(), e.actor, e.kind, e.model_id, e.model_name, e.version_id,
+                        e.version_label, e.from_status, e.to_status, e.outcome, e.comment, e.request_id,
+                        json.dumps(e.metrics, sort_keys=True), json.dumps(e.details, sort_keys=True),
+                    )
                 ]
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="pond-promotion-ledger.csv"'
     return response
-
-
-def _csv_safe(text: str) -> str:
-    # A comment starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required
