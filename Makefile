@@ -32,9 +32,9 @@ run: install
 test: install-dev
 	$(PY) -m pytest -n $(TEST_WORKERS) $(TEST_ARGS)
 
-# Refresh the README's screenshots from the browser tests.
+# Refresh the README's screenshots: Pond serving the demo data, in Debian's Chromium.
 screenshots: install-dev
-	POND_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -m browser
+	$(PY) docs/screenshots.py
 
 bench: install-dev
 	$(PY) bench/run.py
