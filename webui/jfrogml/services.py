@@ -544,9 +544,8 @@ def _catalog_or_none(*, build: bool = True) -> catalog.Catalog | None:
         return catalog.load()
 
 
-def _model_names(*, build: bool = True) -> dict[str, str]:
-    """Model id -> name from the catalog (no upstream call once it exists)."""
-    cat = _catalog_or_none(build=build)
+def _model_names(cat: catalog.Catalog | None) -> dict[str, str]:
+    """Model id -> name from the catalog (see `_catalog_or_none`)."""
     if cat is None:
         return {}
     return {row[catalog.ID]: row[catalog.NAME] or row[catalog.ID] for row in cat.rows}
@@ -571,7 +570,7 @@ def experiment_list(*, model_id: str = "", status: str = "") -> ExperimentList:
     )
     return ExperimentList(
         experiments=experiments,
-        model_names=_model_names(build=not result.freshness.stale),
+        model_names=_model_names(_catalog_or_none(build=not result.freshness.stale)),
         model_id=model_id or "",
         status=status,
         status_counts=dict(Counter(e.status or "unknown" for e in result.value)),
@@ -620,7 +619,7 @@ def experiments_compare(*, experiment_ids: Iterable[str]) -> ExperimentsCompare:
         raise NotFound(f"No experiment {', '.join(missing)}.", status=404)
     chosen = [by_id[i] for i in ids]
     return ExperimentsCompare(
-        **_compare(chosen).__dict__, experiments=chosen, model_names=_model_names(build=not result.freshness.stale), freshness=result.freshness
+        **_compare(chosen).__dict__, experiments=chosen, model_names=_model_names(_catalog_or_none(build=not result.freshness.stale)), freshness=result.freshness
     )
 
 
@@ -641,8 +640,7 @@ class DeploymentList:
     freshness: Freshness
 
 
-def _version_labels(*, build: bool = True) -> dict[str, str]:
-    cat = _catalog_or_none(build=build)
+def _version_labels(cat: catalog.Catalog | None) -> dict[str, str]:
     if cat is None:
         return {}
     return {v[0]: v[1] or v[0] for row in cat.rows for v in (row[catalog.VERSIONS] or ())}
@@ -650,8 +648,10 @@ def _version_labels(*, build: bool = True) -> dict[str, str]:
 
 def deployment_list() -> DeploymentList:
     result = _deployments()
-    healthy = not result.freshness.stale
-    names, labels = _model_names(build=healthy), _version_labels(build=False)
+    # One catalog read serves both names and labels (this list is also what
+    # /deployments/status.json answers from, polled by every open page).
+    cat = _catalog_or_none(build=not result.freshness.stale)
+    names, labels = _model_names(cat), _version_labels(cat)
     rows = [
         DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
         for d in _failures_first(result.value)
