@@ -359,7 +359,11 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
         sec = change.get("seconds") or {}
         lines += [f"Status change → `/status.json` (poll interval {change.get('poll_interval_s')} s): {change.get('verdict')}; "
                   f"{sec.get('n', 0)} changes, median {_fmt(sec.get('median'), 2)} s, worst {_fmt(sec.get('max'), 2)} s, "
-                  f"not seen in time: {change.get('missed', 0)}.", ""]
+                  f"not seen in time: {change.get('missed', 0)}. Confirmed (the poller's second sighting): median "
+                  f"{_fmt((change.get('confirmed_seconds') or {}).get('median'), 2)} s; each next change waits for the "
+                  "previous one's confirmation, then a random 0–interval delay. Deployments by status before: "
+                  f"{change.get('by_status_before')} (anything deploying or unconfirmed keeps the poller on "
+                  "its fast interval).", ""]
     poller = p.get("poller", {})
     if poller:
         task = poller.get("task_seconds") or {}

@@ -216,15 +216,24 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     web_log = load.LogTail(out / "web.log")
     registry_log = load.LogTail(out / "registry-access.log")
     result["pages"] = {}
+    # A production Pond has been up for a while: every page is asked for once (and its
+    # fills allowed to finish) before anything is timed warm.
+    result["timings"]["prime_s"] = _prime(base, pages, session, web, web_log)
     for key, (path, anonymous) in pages.items():
-        log(f"{name}: page {key}: {path}")
-        result["pages"][key] = _measure_page(base + path, None if anonymous else session, opts, web, web_log,
-                                             registry_log, floor_url)
-
+        log(f"{name}: page {key}, warm: {path}")
+        result["pages"][key] = _measure_warm(base + path, None if anonymous else session, opts, web, web_log,
+                                             floor_url)
     if opts.profile != "none":
         result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
     result["floor"].append(_measure_floor(floor_url, opts))
     result["status_change"] = _measure_status_changes(base, upstream, token, opts)
+    # Cold last: emptying the cache disturbs whatever is measured after it.
+    for key, (path, anonymous) in pages.items():
+        if result["pages"][key].get("verdict") != "ok":
+            continue
+        log(f"{name}: page {key}, cold")
+        result["pages"][key]["cold"] = _measure_cold(base + path, None if anonymous else session, opts, web,
+                                                     web_log, registry_log)
     result["poller"] = _poller_figures(base, out / "worker.log")
     result["memory_mib"] = {p: stack.peak_memory(procs.get(p)) for p in ("web", "worker", "beat", "registry", "floor")}
     result["loadavg_end"] = report.loadavg()
@@ -352,8 +361,21 @@ def _cookie_header(cookies: dict[str, str] | None) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
 
 
-def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web: stack.Proc,
-                  web_log: load.LogTail, registry_log: load.LogTail, floor_url: str) -> dict[str, Any]:
+def _prime(base: str, pages: dict[str, tuple[str, bool]], session: dict[str, str], web: stack.Proc,
+           web_log: load.LogTail, budget: float = 180.0) -> float:
+    """One request per page, in turn, within `budget` seconds in all; then wait for quiet."""
+    started = time.monotonic()
+    for path, anonymous in pages.values():
+        left = budget - (time.monotonic() - started)
+        if left <= 1:
+            break
+        load.get(base + path, cookies=None if anonymous else session, timeout=min(60.0, left))
+    _quiesce(web, web_log)
+    return round(time.monotonic() - started, 1)
+
+
+def _measure_warm(url: str, cookies: dict[str, str] | None, opts: Options, web: stack.Proc,
+                  web_log: load.LogTail, floor_url: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"url": "/" + url.split("/", 3)[-1]}
     entry["quiet_after_s"] = _quiesce(web, web_log)
     probe = load.get(url, cookies=cookies, timeout=60)
@@ -361,26 +383,6 @@ def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     if not probe.ok:
         return entry
     entry["bytes"] = len(probe.body)
-
-    # Cold: an empty cache, then one request, timed alone. Repeated to see the spread.
-    cold = []
-    for _ in range(opts.cold_samples):
-        stack.cache_clear()
-        web_log.mark()
-        registry_log.mark()
-        sample = load.get(url, cookies=cookies)
-        calls = [c for c in load.upstream_calls(web_log.read_new()) if c.purpose != "poller"]
-        server_ms = load.registry_durations(registry_log.read_new())
-        cold.append({
-            "status": sample.status,
-            "ms": round(sample.seconds * 1000, 1),
-            "upstream_calls": len(calls),
-            "upstream_ms": round(sum(server_ms.get(c.request_id, c.ms) for c in calls), 1),
-            "upstream_paths": sorted({c.path for c in calls})[:10],
-        })
-        if sum(c["ms"] for c in cold) > 20_000:
-            break  # a page this slow cold has made its point; the run stays bounded
-    entry["cold"] = cold
 
     # The floor again, right before this page's run: the machine is shared, and a ratio to
     # a floor measured minutes earlier would carry whatever else ran in between.
@@ -396,6 +398,30 @@ def _measure_page(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     entry["warm"]["upstream_calls"] = len(calls)
     entry["warm"]["upstream_per_view"] = round(len(calls) / warm.requests, 4) if warm.requests else None
     return entry
+
+
+def _measure_cold(url: str, cookies: dict[str, str] | None, opts: Options, web: stack.Proc,
+                  web_log: load.LogTail, registry_log: load.LogTail) -> list[dict[str, Any]]:
+    """An empty cache, then one request, timed alone; repeated to see the spread."""
+    cold: list[dict[str, Any]] = []
+    for _ in range(opts.cold_samples):
+        _quiesce(web, web_log)
+        stack.cache_clear()
+        web_log.mark()
+        registry_log.mark()
+        sample = load.get(url, cookies=cookies, timeout=60)
+        calls = [c for c in load.upstream_calls(web_log.read_new()) if c.purpose != "poller"]
+        server_ms = load.registry_durations(registry_log.read_new())
+        cold.append({
+            "status": sample.status,
+            "ms": round(sample.seconds * 1000, 1),
+            "upstream_calls": len(calls),
+            "upstream_ms": round(sum(server_ms.get(c.request_id, c.ms) for c in calls), 1),
+            "upstream_paths": sorted({c.path for c in calls})[:10],
+        })
+        if sum(c["ms"] for c in cold) > 20_000:
+            break  # a page this slow cold has made its point; the run stays bounded
+    return cold
 
 
 def _profile(opts: Options, measured: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
@@ -453,8 +479,8 @@ def _measure_registry(upstream: str, token: str, targets: dict[str, Any], opts: 
 # --- status changes and the poller --------------------------------------------------------
 
 
-def _status_doc(base: str) -> dict | None:
-    probe = load.get(f"{base}/status.json", timeout=10)
+def _status_doc(base: str, timeout: float = 10) -> dict | None:
+    probe = load.get(f"{base}/status.json", timeout=timeout)
     if not probe.ok:
         return None
     try:
@@ -465,14 +491,25 @@ def _status_doc(base: str) -> dict | None:
         return None
 
 
+def _doc_entries(doc: dict | None) -> dict[str, dict]:
+    return {str(d.get("id")): d for d in (doc or {}).get("deployments", []) if isinstance(d, dict)}
+
+
 def _doc_statuses(doc: dict | None) -> dict[str, str]:
-    return {str(d.get("id")): str(d.get("status")) for d in (doc or {}).get("deployments", []) if isinstance(d, dict)}
+    return {k: str(d.get("status")) for k, d in _doc_entries(doc).items()}
 
 
 def _measure_status_changes(base: str, upstream: str, token: str, opts: Options) -> dict[str, Any]:
     """PATCH a deployment's status upstream; time until /status.json shows it (raw, unconfirmed)."""
     out: dict[str, Any] = {"changes": [], "poll_interval_s": opts.poll_interval}
-    shown = _doc_statuses(_status_doc(base))
+    deadline = time.monotonic() + 60
+    doc = _status_doc(base, timeout=30)
+    # Anything `deploying` keeps the poller on its fast interval: worth knowing when reading the figure.
+    out["by_status_before"] = _find_key(doc, "by_status")
+    shown = _doc_statuses(doc)
+    while not any(s == "active" for s in shown.values()) and time.monotonic() < deadline:
+        time.sleep(1)  # e.g. the document is being rebuilt
+        shown = _doc_statuses(_status_doc(base, timeout=30))
     candidates = [d for d, s in shown.items() if s == "active"]
     random.Random(7).shuffle(candidates)
     if not candidates:
@@ -481,7 +518,7 @@ def _measure_status_changes(base: str, upstream: str, token: str, opts: Options)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     for dep in candidates[: opts.status_changes]:
         # Changes arrive at random moments, not in step with the poller.
-        time.sleep(random.uniform(0.5, opts.poll_interval))
+        time.sleep(random.uniform(0.0, opts.poll_interval))
         new = "failed"
         started = time.perf_counter()
         try:
@@ -494,17 +531,25 @@ def _measure_status_changes(base: str, upstream: str, token: str, opts: Options)
             out["verdict"] = f"not available (PATCH answered {resp.status_code}: {resp.text[:200]})"
             return out
         deadline = started + 4 * opts.poll_interval + 10
-        seen = None
+        seen = confirmed = None
         while time.perf_counter() < deadline:
-            if _doc_statuses(_status_doc(base)).get(dep) == new:
+            entry = _doc_entries(_status_doc(base)).get(dep) or {}
+            if seen is None and entry.get("status") == new:
                 seen = time.perf_counter() - started
+            if seen is not None and entry.get("status") == new and entry.get("confirmed") is not False:
+                # Confirmed (or the document has no such flag): the poller is back to its
+                # normal interval, so the next change does not ride on our own fast polls.
+                confirmed = time.perf_counter() - started
                 break
             time.sleep(0.1)
-        out["changes"].append({"deployment": dep, "seconds": round(seen, 2) if seen is not None else None})
+        out["changes"].append({"deployment": dep, "seconds": round(seen, 2) if seen is not None else None,
+                               "confirmed_seconds": round(confirmed, 2) if confirmed is not None else None})
     seconds = [c["seconds"] for c in out["changes"] if c["seconds"] is not None]
     out["verdict"] = "ok"
     out["missed"] = sum(1 for c in out["changes"] if c["seconds"] is None)
     out["seconds"] = load.summarise(seconds)
+    out["confirmed_seconds"] = load.summarise([c["confirmed_seconds"] for c in out["changes"]
+                                               if c["confirmed_seconds"] is not None])
     return out
 
 
