@@ -95,7 +95,7 @@ def test_the_overview_partial_shows_the_weekly_table(db):
     html = _render("{% insights_weekly 4 %}")
     assert html.count("<tr data-week=") == 4
     assert "Promotions from Pond's ledger" in html
-    assert '<meter min="0" max="1" value="1"></meter> 1' in html
+    assert '<meter class="meter-good" min="0" max="1" value="1"></meter> 1' in html
 
 
 def test_the_trend_picker_keeps_the_page_query_and_can_use_the_page_parameter(registry, users):
