@@ -5,10 +5,9 @@
         session.get(pond.url + "/deployments/")
 
 It shares the test's database (file SQLite or PostgreSQL; see
-`tests.support.worker.database_url`), runs with the drill settings
-(`tests.faults.drill_settings`: cache TTLs from the environment, so that a drill
-can make every page go upstream), logs at DEBUG into a file the test can read,
-and is killed with its process group whatever happens.
+`tests.support.worker.database_url`), runs Pond's own settings from the
+environment (`drill_env`: short timeouts and cache TTLs), logs at DEBUG into a
+file the test can read, and is killed with its process group whatever happens.
 """
 
 from __future__ import annotations
@@ -67,7 +66,14 @@ class PondServer:
         return session
 
 
-def drill_env(*, upstream: str, tmp_path: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+TTL_SETTINGS = ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT")
+
+
+def drill_env(
+    *, upstream: str, tmp_path: Path, ttl: float = 0.2, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Production settings from the environment, with short timeouts and cache TTLs
+    (`ttl`) so that every page goes upstream and meets the fault."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -75,7 +81,7 @@ def drill_env(*, upstream: str, tmp_path: Path, extra: dict[str, str] | None = N
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "tests.faults.drill_settings",
+            "DJANGO_SETTINGS_MODULE": "webui.settings",
             "DATABASE_URL": database_url(),
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -90,10 +96,10 @@ def drill_env(*, upstream: str, tmp_path: Path, extra: dict[str, str] | None = N
             "JFROG_ML_BACKOFF": "0",
             "JFROG_ML_BREAKER_THRESHOLD": "3",
             "JFROG_ML_BREAKER_RESET": "1",
-            "POND_DRILL_TTL": "0.2",
             "POND_LOGIN_COOLOFF": "5",
         }
     )
+    env.update({f"JFROG_ML_TTL_{name}": str(ttl) for name in TTL_SETTINGS})
     env.update(extra or {})
     return env
 

@@ -31,7 +31,8 @@ def test_pages_never_fail_while_redis_is_killed_under_load_and_come_back_with_it
         env = drill_env(
             upstream=upstream.url,
             tmp_path=tmp_path,
-            extra={"REDIS_URL": redis_server.url, "POND_REDIS_TIMEOUT": "0.2", "POND_DRILL_TTL": "5"},
+            ttl=5.0,
+            extra={"REDIS_URL": redis_server.url, "POND_REDIS_TIMEOUT": "0.2"},
         )
         with pond_server(env=env, tmp_path=tmp_path) as pond:
             session = pond.login("bob", PASSWORD)
