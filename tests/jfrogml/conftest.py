@@ -12,18 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.faultserver import FaultServer
-from webui.jfrogml import catalog
+from tests.support.isolation import forget_catalog_memo, own_file_cache
 from webui.jfrogml.client import reset_upstream_calls
 
 
 @pytest.fixture(autouse=True)
 def _isolated_service_layer(settings, tmp_path) -> Iterator[None]:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
+    own_file_cache(settings, tmp_path)
     settings.POND_LOCK_DIR = tmp_path / "locks"
     settings.JFROG_ML_CONNECT_TIMEOUT = 1.0
     # The live registry shares two loaded cores with other test runs (and hashes
@@ -34,10 +29,10 @@ def _isolated_service_layer(settings, tmp_path) -> Iterator[None]:
     # High enough that only the breaker's own tests trip it.
     settings.JFROG_ML_BREAKER_THRESHOLD = 1000
     settings.JFROG_ML_BREAKER_RESET = 1.0
-    catalog.reset_local_state()
+    forget_catalog_memo()
     reset_upstream_calls()
     yield
-    catalog.reset_local_state()
+    forget_catalog_memo()
 
 
 @pytest.fixture

@@ -11,27 +11,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
-from django.conf import settings as django_settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.reviews.proxy import UpstreamProxy
-from webui.dashboard.roles import ensure_roles
+from tests.support.isolation import forget_catalog_memo, own_file_cache
+from tests.support.people import PASSWORD, users_with_roles
+from tests.support.registry_http import StagedRegistryHttp
 
-PASSWORD = "correct horse battery staple"
 ROLE_OF = {"vic": "viewer", "eve": "engineer", "rita": "reviewer", "rex": "reviewer", "ada": "admin"}
 
 
 @pytest.fixture(autouse=True)
 def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     """A cache of this test's own and short timeouts; the catalog memo dropped."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
+    own_file_cache(settings, tmp_path)
     settings.POND_LOCK_DIR = tmp_path / "locks"
     settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
     settings.JFROG_ML_READ_TIMEOUT = 3.0
@@ -42,30 +36,14 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.POND_REVIEW_WEBHOOKS = []
     settings.POND_TWO_PERSON_RULE = True
     settings.POND_REVIEWER_DIRECT_PROMOTE = False
-    _forget_catalog_memo()
+    forget_catalog_memo()
     yield
-    _forget_catalog_memo()
-
-
-def _forget_catalog_memo() -> None:
-    try:
-        from webui.jfrogml import catalog
-    except ImportError:
-        return
-    memo = getattr(catalog, "_memo", None)
-    if isinstance(memo, dict):
-        memo.clear()
+    forget_catalog_memo()
 
 
 @pytest.fixture
 def users(db) -> dict[str, User]:
-    # Transactional tests (the live server) flush the groups the migration made.
-    ensure_roles()
-    made = {}
-    for name, role in ROLE_OF.items():
-        user = User.objects.create_user(name, f"{name}@example.com", PASSWORD)
-        user.groups.add(Group.objects.get(name=role))
-        made[name] = user
+    made = users_with_roles(ROLE_OF)
     made["root"] = User.objects.create_superuser("root", "root@example.com", PASSWORD)
     return made
 
@@ -89,40 +67,11 @@ def post_form(client: Client, url: str, data: dict[str, Any]):
     return client.post(url, {**data, "csrfmiddlewaretoken": token})
 
 
-class Registry:
-    """Creates upstream data over the registry's HTTP API, as any JFrog ML client would."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {django_settings.REGISTRY_SERVICE_TOKEN}"
-
-    def model(self, name: str = "churn", **fields: Any) -> dict[str, Any]:
-        body = {"name": name, "framework": "sklearn", "task_type": "classification", "tags": ["demo"], **fields}
-        resp = self.session.post(f"{self.base_url}/v1/models", json=body, timeout=10)
-        assert resp.status_code == 201, resp.text
-        return resp.json()
-
-    def version(self, model_id: str, version: str, status: str = "draft", **fields: Any) -> dict[str, Any]:
-        body = {
-            "version": version,
-            "metrics": {"accuracy": 0.9, "loss": 0.3},
-            "parameters": {"lr": "0.01"},
-            "artifact_path": f"models/{version}.pkl",
-            **fields,
-        }
-        resp = self.session.post(f"{self.base_url}/v1/models/{model_id}/versions", json=body, timeout=10)
-        assert resp.status_code == 201, resp.text
-        created = resp.json()
-        if status != "draft":
-            self.set_status(model_id, created["id"], status)
-        return {**created, "status": status}
+class Registry(StagedRegistryHttp):
+    """Upstream data over the registry's HTTP API, plus what the promotion tests check."""
 
     def set_status(self, model_id: str, version_id: str, status: str) -> None:
-        resp = self.session.patch(
-            f"{self.base_url}/v1/models/{model_id}/versions/{version_id}", json={"status": status}, timeout=10
-        )
-        assert resp.status_code == 200, resp.text
+        self.set_version_status(model_id, version_id, status)
 
     def status_of(self, model_id: str, version_id: str) -> str:
         resp = self.session.get(f"{self.base_url}/v1/models/{model_id}/versions/{version_id}", timeout=10)
@@ -143,7 +92,7 @@ class Registry:
 def registry(upstream_url) -> Iterator[Registry]:
     reg = Registry(upstream_url)
     yield reg
-    reg.session.close()
+    reg.close()
 
 
 @pytest.fixture
