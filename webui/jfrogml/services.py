@@ -463,15 +463,7 @@ class Comparison:
     metric_names: list[str]
     param_names: list[str]
     best: dict[str, float]
-    differs: dict[str, set[str]]
-
-    @property
-    def differs_metrics(self) -> set[str]:
-        return self.differs["metrics"]
-
-    @property
-    def differs_params(self) -> set[str]:
-        return self.differs["parameters"]
+    differs: dict[str, set[str]]  # {"metrics": names, "parameters": names} whose values differ
 
 
 def _compare(items: list[ModelVersion] | list[Experiment]) -> Comparison:

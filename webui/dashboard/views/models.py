@@ -133,14 +133,6 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
     )
 
 
-def _ids(items: object) -> list[str]:
-    """Ids from a list of versions or of ids."""
-    out = []
-    for item in items or []:
-        out.append(item if isinstance(item, str) else getattr(item, "id", str(item)))
-    return out
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 @authorize("dashboard.change_registry")
@@ -244,7 +236,7 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
 @upstream_page
 def version_detail(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
     data = services.version_detail(model_id=model_id, version_id=version_id)
-    production = [p for p in _ids(data.production_versions) if p != version_id]
+    production = [v.id for v in data.production_versions if v.id != version_id]
     return render(
         request,
         "dashboard/version_detail.html",
@@ -311,7 +303,7 @@ def _render_compare(request: HttpRequest, data, items, *, kind: str, back_url: s
     only_diff = request.GET.get("diff") in {"1", "on", "true"}
     metric_names = list(data.metric_names)
     param_names = list(data.param_names)
-    differs = _differs(data)
+    differs = data.differs
     if only_diff:
         metric_names = [m for m in metric_names if m in differs["metrics"]]
         param_names = [p for p in param_names if p in differs["parameters"]]
@@ -342,17 +334,3 @@ def _render_compare(request: HttpRequest, data, items, *, kind: str, back_url: s
             "back_url": back_url,
         },
     )
-
-
-def _differs(data) -> dict[str, set[str]]:
-    """The service's `differs` as {"metrics": set, "parameters": set}."""
-    raw = getattr(data, "differs", None) or {}
-    if isinstance(raw, dict):
-        return {
-            "metrics": set(raw.get("metrics", ())),
-            "parameters": set(raw.get("parameters", raw.get("params", ()))),
-        }
-    return {
-        "metrics": set(getattr(raw, "metrics", ())),
-        "parameters": set(getattr(raw, "parameters", getattr(raw, "params", ()))),
-    }
