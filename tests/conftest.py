@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -108,6 +110,22 @@ def pytest_configure(config) -> None:
     # database). The connection handler shares this dict, so every later
     # connection, in any thread, sees it.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the URL x role access matrix that tests/security wrote during this run.
+
+    Here, in the root conftest, so that the controller prints it under pytest-xdist
+    and whichever directories were named; read back from its file, which a worker wrote.
+    """
+    path = Path(__file__).resolve().parent / "artifacts" / "access-matrix.txt"
+    if not path.exists() or path.stat().st_mtime < _SESSION_STARTED:
+        return
+    terminalreporter.write_sep("-", "access matrix (tests/artifacts/access-matrix.txt)")
+    terminalreporter.write(path.read_text())
 
 
 def pytest_report_header(config) -> list[str]:

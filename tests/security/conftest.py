@@ -11,7 +11,6 @@ summary prints it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,7 +26,6 @@ ROLE_USERS = {"viewer": "alice", "engineer": "bob", "reviewer": "carol", "admin"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 MATRIX_FILE = "access-matrix.txt"
-_LOADED_AT = time.time()
 
 
 @pytest.fixture(autouse=True)
@@ -146,16 +144,3 @@ def snapshot(registry) -> dict:
         "users": list(User.objects.order_by("pk").values_list("username", "password", "is_active")),
     }
 
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Print the access matrix that test_url_matrix.py wrote during this run.
-
-    Read back from its file so that it shows under pytest-xdist too (the workers'
-    own summaries are not printed; the controller's is, when this directory is named on
-    the command line). The test also prints it, for `-rA`.
-    """
-    path = ARTIFACTS / MATRIX_FILE
-    if not path.exists() or path.stat().st_mtime < _LOADED_AT:
-        return
-    terminalreporter.write_sep("-", f"access matrix ({path.relative_to(ARTIFACTS.parents[1])})")
-    terminalreporter.write(path.read_text())
