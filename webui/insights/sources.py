@@ -223,8 +223,8 @@ def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False,
     deployments: list[Deployment] = []
     deployments_known = True
     try:
-        listing = services.deployment_list()
-        deployments = [row.deployment for row in listing.rows]
+        listing = services.deployment_statuses()
+        deployments = listing.deployments
         parts.append(listing.freshness)
     except JFrogMLError as exc:
         deployments_known = False

@@ -41,6 +41,7 @@ __all__ = [
     "deployment_delete",
     "deployment_detail",
     "deployment_list",
+    "deployment_statuses",
     "deployment_update",
     "deployments_refresh",
     "experiment_create",
@@ -653,6 +654,22 @@ def deployment_list() -> DeploymentList:
         status_counts=dict(Counter(d.status or "unknown" for d in result.value)),
         freshness=result.freshness,
     )
+
+
+@dataclass(frozen=True)
+class DeploymentStatuses:
+    deployments: list[Deployment]
+    freshness: Freshness
+
+
+def deployment_statuses() -> DeploymentStatuses:
+    """Every deployment as last cached, failures first, without names and labels.
+
+    For callers that need only status (pond.js's badge refresh, the insights): the
+    deployment list page's labels cost a pass over the whole catalog.
+    """
+    result = _deployments()
+    return DeploymentStatuses(deployments=_failures_first(result.value), freshness=result.freshness)
 
 
 @dataclass(frozen=True)

@@ -43,17 +43,13 @@ def deployment_status_json(request: HttpRequest) -> JsonResponse:
     it shows.
     """
     try:
-        data = services.deployment_list()
+        data = services.deployment_statuses()
     except JFrogMLError as exc:
         return JsonResponse({"error": exc.message}, status=503)
     return JsonResponse(
         {
             "deployments": {
-                row.deployment.id: {
-                    "status": row.deployment.status or "unknown",
-                    "css": status_css(row.deployment.status),
-                }
-                for row in data.rows
+                d.id: {"status": d.status or "unknown", "css": status_css(d.status)} for d in data.deployments
             },
             "freshness": "Data " + freshness_text(data.freshness),
         }
