@@ -32,7 +32,7 @@ from webui.status.access import (
 from webui.status.models import ShareLink
 
 
-def _cache_headers(request: HttpRequest, response: HttpResponse, *, max_age: float) -> HttpResponse:
+def _cache_headers(response: HttpResponse, *, max_age: float) -> HttpResponse:
     # Public status may sit in shared caches briefly; anything behind a login or a
     # share link must not.
     scope = "public" if settings.POND_STATUS_PUBLIC else "private"
@@ -187,7 +187,7 @@ def status_json(request: HttpRequest) -> HttpResponse:
     # The cached body is spliced, not re-parsed: this URL is hit hard.
     content = envelope[:-1] + "," + body[1:]
     response = HttpResponse(content, content_type="application/json")
-    return _cache_headers(request, response, max_age=min(settings.POND_POLL_INTERVAL, 5))
+    return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
 
 
 @require_GET
@@ -198,7 +198,7 @@ def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
     if entry is None:
         text = svg.badge_svg("deployment", "not found", svg.COLOURS["gone"])
         response = HttpResponse(text, content_type="image/svg+xml", status=404)
-        return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
+        return _cache_headers(response, max_age=settings.POND_POLL_INTERVAL)
     name, status, confirmed = entry
     fresh = snapshot.freshness(meta)
     if fresh.stale:
@@ -207,7 +207,7 @@ def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
         message = status if confirmed else f"{status} (unconfirmed)"
         fill = svg.colour(status)
     response = HttpResponse(svg.badge_svg(name, message, fill), content_type="image/svg+xml")
-    return _cache_headers(request, response, max_age=min(settings.POND_POLL_INTERVAL, 5))
+    return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
 
 
 @require_GET
@@ -217,7 +217,7 @@ def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
     if text is None:
         raise Http404("No such deployment on the status page.")
     response = HttpResponse(text, content_type="image/svg+xml")
-    return _cache_headers(request, response, max_age=settings.POND_STATUS_HISTORY_TTL)
+    return _cache_headers(response, max_age=settings.POND_STATUS_HISTORY_TTL)
 
 
 @require_GET
@@ -256,7 +256,7 @@ def status_feed(request: HttpRequest) -> HttpResponse:
         )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")
-    return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
+    return _cache_headers(response, max_age=settings.POND_POLL_INTERVAL)
 
 
 @require_GET
