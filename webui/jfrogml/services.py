@@ -37,6 +37,7 @@ log = logging.getLogger("pond.jfrogml.services")
 
 __all__ = [
     "catalog_refresh",
+    "catalog_exists",
     "deployment_create",
     "deployment_delete",
     "deployment_detail",
@@ -520,6 +521,11 @@ def versions_compare(*, model_id: str, version_ids: Iterable[str]) -> VersionsCo
 
 
 # --- experiments ----------------------------------------------------------------------------------
+
+
+def catalog_exists() -> bool:
+    """Whether a catalog has been built (no upstream call; a cache outage reads as none)."""
+    return catalog.load() is not None
 
 
 def _catalog_or_none(*, build: bool = True) -> catalog.Catalog | None:

@@ -34,7 +34,7 @@ log = logging.getLogger("pond.status.tasks")
 )
 def deployment_status_poll(force: bool = False) -> str:
     outcome = poller.poll(force=force)
-    if outcome.polled and not _catalog_exists() and cache.add("status:catalog-kick", 1, timeout=60):
+    if outcome.polled and not services.catalog_exists() and cache.add("status:catalog-kick", 1, timeout=60):
         # Model names on the status page come from the catalog; without one (a fresh
         # start) build it now rather than at the first slow catalog_refresh tick.
         catalog_refresh.delay()
@@ -48,15 +48,6 @@ def deployment_status_poll(force: bool = False) -> str:
                 lambda url=url, text=text: status_webhook_send.delay(url=url, text=text)
             )
     return outcome.reason
-
-
-def _catalog_exists() -> bool:
-    try:
-        from webui.jfrogml import catalog
-
-        return catalog.load() is not None
-    except Exception:  # a nicety: never a reason to fail the poll task
-        return True
 
 
 @shared_task(
