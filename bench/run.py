@@ -427,7 +427,9 @@ def _measure_cold(url: str, cookies: dict[str, str] | None, opts: Options, web: 
 def _profile(opts: Options, measured: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
              session: dict[str, str], web: stack.Proc, out: Path) -> dict[str, Any]:
     """py-spy on the web workers while wrk drives the slowest page (or the one asked for)."""
-    ok = {k: v["warm"]["rps"] for k, v in measured.items() if v.get("verdict") == "ok" and v.get("warm", {}).get("rps")}
+    # A page none of whose requests completed is the slowest of all (rps 0).
+    ok = {k: v["warm"].get("rps") or 0.0 for k, v in measured.items()
+          if v.get("verdict") == "ok" and v.get("warm") and not v["warm"].get("error")}
     key = min(ok, key=ok.get) if opts.profile == "auto" and ok else opts.profile
     if key not in pages:
         return {"verdict": f"not available (no such page: {key})"}
