@@ -6,7 +6,8 @@ import csv
 from collections.abc import Iterable, Sequence
 
 from django import forms
-from django.http import HttpResponse, QueryDict
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 MAX_COMPARE = 10
 MIN_COMPARE = 2
@@ -63,3 +64,15 @@ def selected_ids(query: QueryDict, key: str) -> tuple[list[str], str]:
     if len(ids) > MAX_COMPARE:
         return ids, f"Pick at most {MAX_COMPARE} to compare (you picked {len(ids)})."
     return ids, ""
+
+
+LIST_PAGE_SIZE = 50
+
+
+def page_of(request: HttpRequest, items: Sequence, *, per_page: int = LIST_PAGE_SIZE) -> Page:
+    """One page of a long list, from `?page=`; a bad or out-of-range page gives the nearest.
+
+    Lists of every experiment or deployment reach thousands of rows at scale; a page
+    renders a screenful, not all of them.
+    """
+    return Paginator(items, per_page).get_page(request.GET.get("page"))

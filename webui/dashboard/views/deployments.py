@@ -12,6 +12,7 @@ from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import DeploymentForm, DeploymentUpdateForm, add_upstream_errors
 from webui.dashboard.models import DeploymentResources
 from webui.dashboard.templatetags.pond import freshness_text, status_css
+from webui.dashboard.views._common import page_of
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 
@@ -21,14 +22,17 @@ from webui.jfrogml.errors import JFrogMLError, NotFound
 @upstream_page
 def deployment_list(request: HttpRequest) -> HttpResponse:
     data = services.deployment_list()
+    page_obj = page_of(request, data.rows)
+    rows = page_obj.object_list
     return render(
         request,
         "dashboard/deployment_list.html",
         {
             "data": data,
-            "deployments": [row.deployment for row in data.rows],
-            "model_names": {r.deployment.model_id: r.model_name for r in data.rows if r.model_name},
-            "version_names": {r.deployment.model_version_id: r.version_label for r in data.rows if r.version_label},
+            "page_obj": page_obj,
+            "deployments": [row.deployment for row in rows],
+            "model_names": {r.deployment.model_id: r.model_name for r in rows if r.model_name},
+            "version_names": {r.deployment.model_version_id: r.version_label for r in rows if r.version_label},
         },
     )
 

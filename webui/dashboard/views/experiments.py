@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
-from webui.dashboard.views._common import cleaned_or_default, selected_ids
+from webui.dashboard.views._common import cleaned_or_default, page_of, selected_ids
 from webui.dashboard.views.models import _render_compare
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
@@ -32,12 +32,18 @@ def experiment_list(request: HttpRequest) -> HttpResponse:
     form = ExperimentFilterForm(request.GET)
     params = cleaned_or_default(form)
     data = services.experiment_list(model_id=params["model"], status=params["status"])
-    key_metrics = _common_metrics(data.experiments)[:4]
+    page_obj = page_of(request, data.experiments)
+    key_metrics = _common_metrics(page_obj.object_list)[:4]
     return render(
         request,
         "dashboard/experiment_list.html",
-        {"data": data, "form": form, "params": params, "key_metrics": key_metrics},
+        {"data": data, "form": form, "params": params, "key_metrics": key_metrics, "page_obj": page_obj,
+         # A select of every model stops being usable (and costs a megabyte) at scale.
+         "model_choices": data.model_names if len(data.model_names) <= MODEL_SELECT_MAX else None},
     )
+
+
+MODEL_SELECT_MAX = 300
 
 
 def _common_metrics(experiments: list) -> list[str]:
