@@ -387,28 +387,10 @@ def promotion_request_decide(
             raise ReviewRefused("This request has already been decided.", status=409)
         request.refresh_from_db()
         details = {"rules": rules.as_json(), "production_metrics": _production_metrics(situation)}
-        if not rules.passed:
-            _entry(
-                kind=LedgerEntry.OVERRIDE,
-                actor=actor,
-                model=situation.model,
-                version=situation.candidate,
-                from_status=from_status,
-                to_status=request.to_status,
-                comment=override_reason,
-                details=details,
-                request=request,
-            )
-        decision = _entry(
-            kind=LedgerEntry.APPROVE,
-            actor=actor,
-            model=situation.model,
-            version=situation.candidate,
-            from_status=from_status,
-            to_status=request.to_status,
-            comment=comment,
-            details=details,
-            request=request,
+        decision = _record_decision(
+            kind=LedgerEntry.APPROVE, actor=actor, situation=situation, from_status=from_status,
+            to_status=request.to_status, rules=rules, override_reason=override_reason, comment=comment,
+            details=details, request=request,
         )
         result = _apply(
             actor=actor,
@@ -467,25 +449,9 @@ def promotion_direct(
             "archive_current": bool(archive_current) and to_status == "production",
             "deploy": bool(deploy) and to_status == "production",
         }
-        if not rules.passed:
-            _entry(
-                kind=LedgerEntry.OVERRIDE,
-                actor=actor,
-                model=situation.model,
-                version=situation.candidate,
-                from_status=from_status,
-                to_status=to_status,
-                comment=override_reason,
-                details=details,
-            )
-        decision = _entry(
-            kind=LedgerEntry.DIRECT,
-            actor=actor,
-            model=situation.model,
-            version=situation.candidate,
-            from_status=from_status,
-            to_status=to_status,
-            comment=comment,
+        decision = _record_decision(
+            kind=LedgerEntry.DIRECT, actor=actor, situation=situation, from_status=from_status,
+            to_status=to_status, rules=rules, override_reason=override_reason, comment=comment,
             details=details,
         )
         result = _apply(
@@ -499,6 +465,31 @@ def promotion_direct(
     result.entries.insert(0, decision)
     webhooks.decision_announce(entry=decision, result=result)
     return result
+
+
+def _record_decision(
+    *,
+    kind: str,
+    actor: str,
+    situation: Situation,
+    from_status: str,
+    to_status: str,
+    rules: Any,
+    override_reason: str,
+    comment: str,
+    details: dict,
+    request: ReviewRequest | None = None,
+) -> LedgerEntry:
+    """The ledger's record of a decision: the override first when a rule failed, then the decision."""
+    if not rules.passed:
+        _entry(
+            kind=LedgerEntry.OVERRIDE, actor=actor, model=situation.model, version=situation.candidate,
+            from_status=from_status, to_status=to_status, comment=override_reason, details=details, request=request,
+        )
+    return _entry(
+        kind=kind, actor=actor, model=situation.model, version=situation.candidate,
+        from_status=from_status, to_status=to_status, comment=comment, details=details, request=request,
+    )
 
 
 def _fresh_situation(model_id: str, version_id: str) -> Situation:
