@@ -27,7 +27,7 @@ from django.core.cache import caches
 
 from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
-from webui.jfrogml.freshness import Freshness
+from webui.jfrogml.freshness import Freshness, note_due
 from webui.jfrogml.locks import lock
 
 log = logging.getLogger("pond.jfrogml.cache")
@@ -95,6 +95,16 @@ def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) ->
 
 
 def read_through(
+    key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
+) -> Cached[T]:
+    result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
+    fetched = result.freshness.fetched_at
+    # A page built from this value is due for rebuilding when the value is.
+    note_due((fetched.timestamp() if fetched is not None else 0.0) + ttl_seconds)
+    return result
+
+
+def _read_through(
     key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
 ) -> Cached[T]:
     """The cached value of `key` if younger than `ttl_seconds`, else fetch() it.

@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+# Set when a piece of data read in this context was stale or failed upstream: a
+# page built from it is a fallback and must not be kept as a rendered page
+# (webui.core.pagecache resets and reads it around each render).
+degraded: ContextVar[bool] = ContextVar("pond_degraded_read", default=False)
+# The earliest moment a piece of data read in this context is due for refetch: a
+# page built from it must not be reused past that (see webui.core.pagecache).
+due: ContextVar[float | None] = ContextVar("pond_data_due", default=None)
+
+
+def note_due(when: float) -> None:
+    current = due.get()
+    if current is None or when < current:
+        due.set(when)
 
 
 @dataclass(frozen=True)
@@ -13,6 +28,10 @@ class Freshness:
     age_seconds: float | None
     stale: bool = False
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.stale or self.error:
+            degraded.set(True)
 
     @classmethod
     def live(cls) -> Freshness:
