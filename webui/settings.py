@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "webui.core.pagecache.GenerationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "webui.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -91,6 +92,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "webui.core.context_processors.pond",
+                # Last: while a page is built for the page cache, it swaps the CSRF
+                # token and the user's name for placeholders.
+                "webui.core.pagecache.context",
             ],
         },
     },
@@ -179,6 +183,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = envstr("POND_CELERY_QUEUE", "pond") + TEST_WORKER
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Sessions are read on every page view: with Redis, from the cache (written through
+# to the database, so a Redis outage logs nobody out).
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Rendered pages, per permission scope, without CSRF token or user name (see
+# webui/core/pagecache.py). Seconds a page is served before it is rebuilt; every
+# write through Pond rebuilds all pages at once. 0 turns the page cache off.
+POND_PAGE_CACHE_TTL = envfloat("POND_PAGE_CACHE_TTL", 10.0, minimum=0)
 
 # --- JFrog ML upstream -------------------------------------------------------
 JFROG_ML_URL_CONFIGURED = envurl("JFROG_ML_URL")

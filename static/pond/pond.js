@@ -26,6 +26,24 @@
     });
   }
 
+  // --- The data's age, counted from when it was fetched --------------------------------
+  // A page may be served from the page cache for a few seconds, so the age the
+  // server wrote can be behind; the fetch time it carries is not.
+  function ageText(seconds) {
+    if (seconds < 5) { return "as of just now"; }
+    if (seconds < 60) { return "as of " + Math.floor(seconds) + " seconds ago"; }
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) { return "as of " + minutes + (minutes === 1 ? " minute" : " minutes") + " ago"; }
+    var hours = Math.floor(minutes / 60);
+    if (hours < 48) { return "as of " + hours + (hours === 1 ? " hour" : " hours") + " ago"; }
+    return "as of " + Math.floor(hours / 24) + " days ago";
+  }
+  document.querySelectorAll("[data-fetched-at]").forEach(function (el) {
+    var fetched = parseFloat(el.getAttribute("data-fetched-at"));
+    if (!isFinite(fetched) || el.classList.contains("stale")) { return; }
+    el.textContent = "Data " + ageText(Math.max(0, Date.now() / 1000 - fetched));
+  });
+
   // --- Live deployment status, without reloading the page ---------------------------
   var badges = document.querySelectorAll("[data-deployment-status]");
   var statusUrl = document.body.getAttribute("data-status-url");

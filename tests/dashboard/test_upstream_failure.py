@@ -39,12 +39,18 @@ def test_the_live_status_endpoint_says_503_without_a_traceback(client_for, dead_
     assert "error" in resp.json()
 
 
-def _go_down(fault, settings) -> None:
+def _data_due_at_once(settings) -> None:
+    # Every value is due for refetch as soon as it is read, so the outage shows on
+    # the next view (with the default TTLs it shows when each value's TTL passes;
+    # a rendered page is never kept past the moment its data is due).
+    for name in ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT"):
+        setattr(settings, f"JFROG_ML_TTL_{name}", 0.0)
+
+
+def _go_down(fault) -> None:
     # refuse() stops new connections; the rule makes kept-alive ones fail too.
     fault.on(None, None, status(503))
     fault.refuse()
-    for name in ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT"):
-        setattr(settings, f"JFROG_ML_TTL_{name}", 0.0)
 
 
 def _shows_stale_data_with_a_banner(client, url: str) -> None:
@@ -65,10 +71,11 @@ def _shows_stale_data_with_a_banner(client, url: str) -> None:
 
 def test_when_jfrog_ml_goes_down_pages_show_the_last_data_with_a_banner(client_for, fault, settings):
     serve_world(fault, **simple_world())
+    _data_due_at_once(settings)
     client = client_for("alice")
     for url in HTML_PAGES:
         assert client.get(url).status_code == 200, url
-    _go_down(fault, settings)
+    _go_down(fault)
     for url in HTML_PAGES:
         _shows_stale_data_with_a_banner(client, url)
     assert "ok-model" in client.get("/models/mdl_1/").content.decode()

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from webui.core.pagecache import cached_page
 from webui.insights import export, selectors
 from webui.insights.sources import Estate, estate_load
 from webui.jfrogml.errors import JFrogMLError
@@ -94,6 +95,7 @@ def _meta(estate: Estate) -> dict:
 
 @require_GET
 @login_required
+@cached_page
 @_insight_page
 def production(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
@@ -133,6 +135,7 @@ def production(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@cached_page
 @_insight_page
 def hygiene(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
@@ -145,6 +148,7 @@ def hygiene(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@cached_page
 @_insight_page
 def resources(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)

@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-# Set when a piece of data read in this context was stale or failed upstream: a
-# page built from it is a fallback and must not be kept as a rendered page
-# (webui.core.pagecache resets and reads it around each render).
-degraded: ContextVar[bool] = ContextVar("pond_degraded_read", default=False)
-# The earliest moment a piece of data read in this context is due for refetch: a
-# page built from it must not be reused past that (see webui.core.pagecache).
-due: ContextVar[float | None] = ContextVar("pond_data_due", default=None)
+
+class Reads:
+    """What the data read while building one page said about it (see webui.core.pagecache).
+
+    `degraded`: some of it was stale or failed upstream, so the page is a fallback.
+    `due`: the earliest moment some of it is due for refetch.
+    One object is shared by the context copies the service layer's worker threads
+    run in, so their reads count too.
+    """
+
+    def __init__(self) -> None:
+        self.degraded = False
+        self.due: float | None = None
+        self._lock = threading.Lock()
+
+    def note_due(self, when: float) -> None:
+        with self._lock:
+            if self.due is None or when < self.due:
+                self.due = when
+
+
+_reads: ContextVar[Reads | None] = ContextVar("pond_page_reads", default=None)
+
+
+@contextlib.contextmanager
+def tracking() -> Iterator[Reads]:
+    """Record what the data read inside the block said about itself."""
+    reads = Reads()
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)
 
 
 def note_due(when: float) -> None:
-    current = due.get()
-    if current is None or when < current:
-        due.set(when)
+    reads = _reads.get()
+    if reads is not None:
+        reads.note_due(when)
 
 
 @dataclass(frozen=True)
@@ -31,18 +60,27 @@ class Freshness:
 
     def __post_init__(self) -> None:
         if self.stale or self.error:
-            degraded.set(True)
+            reads = _reads.get()
+            if reads is not None:
+                reads.degraded = True
 
     @classmethod
     def live(cls) -> Freshness:
         return cls(fetched_at=datetime.now(UTC), age_seconds=0.0)
 
     @classmethod
-    def from_timestamp(cls, fetched: float | None, *, stale: bool = False, error: str | None = None) -> Freshness:
+    def from_timestamp(
+        cls, fetched: float | None, *, stale: bool = False, error: str | None = None
+    ) -> Freshness:
         if fetched is None:
             return cls(fetched_at=None, age_seconds=None, stale=stale, error=error)
         age = max(0.0, time.time() - fetched)
-        return cls(fetched_at=datetime.fromtimestamp(fetched, UTC), age_seconds=age, stale=stale, error=error)
+        return cls(
+            fetched_at=datetime.fromtimestamp(fetched, UTC),
+            age_seconds=age,
+            stale=stale,
+            error=error,
+        )
 
     @classmethod
     def combine(cls, *parts: Freshness | None) -> Freshness:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.core.pagecache import cached_page
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import DeploymentForm, DeploymentUpdateForm, add_upstream_errors
 from webui.dashboard.models import DeploymentResources
@@ -19,6 +20,7 @@ from webui.jfrogml.errors import JFrogMLError, NotFound
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def deployment_list(request: HttpRequest) -> HttpResponse:
     data = services.deployment_list()
@@ -62,6 +64,7 @@ def deployment_status_json(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
     data = services.deployment_detail(deployment_id=deployment_id)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.core.pagecache import cached_page
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, page_of, selected_ids
@@ -27,6 +28,7 @@ class ExperimentFilterForm(forms.Form):
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def experiment_list(request: HttpRequest) -> HttpResponse:
     form = ExperimentFilterForm(request.GET)
@@ -57,6 +59,7 @@ def _common_metrics(experiments: list) -> list[str]:
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def experiment_detail(request: HttpRequest, experiment_id: str) -> HttpResponse:
     data = services.experiment_detail(experiment_id=experiment_id)
@@ -65,6 +68,7 @@ def experiment_detail(request: HttpRequest, experiment_id: str) -> HttpResponse:
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def experiments_compare(request: HttpRequest) -> HttpResponse:
     ids, problem = selected_ids(request.GET, "e")

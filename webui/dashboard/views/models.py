@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.core.pagecache import cached_page
 from webui.dashboard.charts import Point, bar_chart
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import RegistryModelForm, VersionForm, add_upstream_errors
@@ -48,6 +49,7 @@ class VersionFilterForm(forms.Form):
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def model_list(request: HttpRequest) -> HttpResponse:
     form = ModelFilterForm(request.GET)
@@ -89,6 +91,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
     data = services.model_overview(model_id=model_id)
@@ -233,6 +236,7 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def version_detail(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
     data = services.version_detail(model_id=model_id, version_id=version_id)
@@ -283,6 +287,7 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def versions_compare(request: HttpRequest, model_id: str) -> HttpResponse:
     ids, problem = selected_ids(request.GET, "v")

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from webui.core.pagecache import cached_page
 from webui.dashboard.decorators import upstream_page
 from webui.jfrogml import services
 from webui.reviews.selectors import pending_requests
@@ -14,6 +15,7 @@ from webui.reviews.selectors import pending_requests
 
 @require_GET
 @login_required
+@cached_page
 @upstream_page
 def overview(request: HttpRequest) -> HttpResponse:
     data = services.overview()

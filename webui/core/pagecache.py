@@ -1,0 +1,303 @@
+"""Rendered pages, cached per permission scope, with each person's own parts filled in per request.
+
+A page such as the models list costs tens of milliseconds to build at scale (data
+decoding, template rendering) yet is the same for everyone who holds the same
+rights. `cached_page` keeps the rendered HTML in Django's cache under
+
+    the path with its query + the permission scope (role and rights) + a generation
+
+and serves it until `POND_PAGE_CACHE_TTL` seconds have passed. What a cached page
+never holds: the CSRF token and the user's name are rendered as unguessable marks
+(derived from SECRET_KEY, so hostile data cannot contain them) and replaced on
+the way out with this request's token and this user's name. Pages are not kept
+when they were built from stale or failing upstream data, carry flash messages,
+or are anything but a 200 HTML page.
+
+The generation changes after every state-changing request (any POST, PUT, PATCH
+or DELETE that reached Pond, the embedded registry's API included), so after a
+write through Pond every page is rebuilt: people see their own changes at once.
+Changes made upstream by others show within the data's own TTL plus the page TTL.
+
+When an entry has expired, one request rebuilds it (a non-blocking lock) while the
+others keep getting the expired copy for a short grace period, so a slow page is
+rebuilt once, not by every waiting connection.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.html import escape
+
+from webui.jfrogml import freshness
+from webui.jfrogml.client import upstream_namespace
+from webui.jfrogml.locks import lock
+
+log = logging.getLogger("pond.pagecache")
+
+View = Callable[..., HttpResponse]
+
+GENERATION_KEY = "pagecache:generation"
+RENDER_ATTR = "_pond_page_render"
+HIT_HEADER = "X-Pond-Page-Cache"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# An expired entry may still be served (while one request rebuilds it) for this many TTLs.
+_GRACE_TTLS = 6
+_WAIT_FOR_RENDER = 5.0
+# An entry that would live less than this is not worth keeping.
+_MIN_LIFE = 0.5
+
+
+def _mark(purpose: str) -> str:
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"pond-page-cache:{purpose}".encode(), hashlib.sha256
+    )
+    return f"pond{purpose}{digest.hexdigest()[:24]}"
+
+
+@functools.cache
+def marks() -> tuple[str, str]:
+    """The placeholders for the CSRF token and the user's name (letters and digits only)."""
+    return _mark("csrf"), _mark("user")
+
+
+def ttl() -> float:
+    return float(getattr(settings, "POND_PAGE_CACHE_TTL", 10.0))
+
+
+def _cache():
+    return caches["default"]
+
+
+def bump_generation() -> None:
+    """Every cached page is out of date (something was written)."""
+    try:
+        _cache().set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+    except Exception:
+        log.warning("could not bump the page cache generation", exc_info=True)
+
+
+def _scope_key(user_id: object) -> str:
+    return f"pagecache:scope:{user_id}"
+
+
+def _scope_of(user) -> str:
+    """The rights a page can depend on: the role shown in the navigation and every permission."""
+    from webui.dashboard.roles import role_of
+
+    rights = "\n".join(sorted(user.get_all_permissions()))
+    raw = f"{role_of(user)}\n{int(user.is_superuser)}\n{int(user.is_staff)}\n{rights}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _state(request: HttpRequest) -> tuple[str, str]:
+    """(generation, scope) in one cache round trip; each made when missing."""
+    user = request.user
+    scope_key = _scope_key(user.pk)
+    try:
+        found = _cache().get_many([GENERATION_KEY, scope_key])
+    except Exception:
+        found = {}
+    generation = found.get(GENERATION_KEY)
+    if not generation:
+        generation = uuid.uuid4().hex[:12]
+        try:
+            if not _cache().add(GENERATION_KEY, generation, timeout=None):
+                generation = _cache().get(GENERATION_KEY) or generation
+        except Exception:
+            log.warning("page cache generation unavailable", exc_info=True)
+    scope = found.get(scope_key)
+    if not scope:
+        scope = _scope_of(user)
+        try:
+            _cache().set(scope_key, scope, timeout=max(ttl(), 1.0))
+        except Exception:
+            log.warning("could not keep a permission scope", exc_info=True)
+    return str(generation), str(scope)
+
+
+def _page_key(request: HttpRequest, generation: str, scope: str) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"pagecache:{upstream_namespace()}:{generation}:{scope}:{path}"
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    # Loading them does not consume them: a page that would show (and so consume)
+    # a flash message is rendered for this request only.
+    try:
+        return len(get_messages(request)) > 0
+    except Exception:
+        return True
+
+
+def _personalise(entry: dict, request: HttpRequest, *, hit: str) -> HttpResponse:
+    csrf_mark, user_mark = marks()
+    body = entry["body"]
+    if csrf_mark in body:
+        body = body.replace(csrf_mark, get_token(request))
+    body = body.replace(user_mark, escape(request.user.get_username()))
+    response = HttpResponse(body, content_type=entry["type"])
+    response[HIT_HEADER] = hit
+    return response
+
+
+def _read(key: str) -> dict | None:
+    try:
+        entry = _cache().get(key)
+    except Exception:
+        return None
+    return entry if isinstance(entry, dict) and "body" in entry and "exp" in entry else None
+
+
+def _render(
+    view: View, request: HttpRequest, args: tuple, kwargs: dict
+) -> tuple[HttpResponse, dict | None]:
+    """Run the view with the marks in place of per-person parts; the entry to keep, if any.
+
+    An entry is kept until the page TTL passes or the first piece of data it was built
+    from is due for refetch, whichever comes first.
+    """
+    setattr(request, RENDER_ATTR, True)
+    try:
+        with freshness.tracking() as reads:
+            response = view(request, *args, **kwargs)
+    finally:
+        setattr(request, RENDER_ATTR, False)
+    degraded, due = reads.degraded, reads.due
+    now = time.time()
+    expires = now + ttl() if due is None else min(now + ttl(), due)
+    keep = (
+        expires - now >= _MIN_LIFE
+        and response.status_code == 200
+        and not degraded
+        and not getattr(response, "streaming", False)
+        and response.get("Content-Type", "").startswith("text/html")
+        and not response.cookies
+        and not response.has_header("Content-Disposition")
+    )
+    if not keep:
+        return response, None
+    if hasattr(response, "render") and callable(response.render):
+        response.render()
+    entry = {
+        "t": now,
+        "exp": expires,
+        "body": response.content.decode(response.charset),
+        "type": response["Content-Type"],
+    }
+    return response, entry
+
+
+def _store(key: str, entry: dict) -> None:
+    try:
+        _cache().set(key, entry, timeout=max(ttl(), 1.0) * (_GRACE_TTLS + 1))
+    except Exception:
+        log.warning("could not keep a rendered page", exc_info=True)
+
+
+def cached_page(view: View) -> View:
+    """Serve the view's HTML from the page cache (GET, logged-in users, no flash messages)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if (
+            ttl() <= 0
+            or request.method not in ("GET", "HEAD")
+            or not request.user.is_authenticated
+            or "format" in request.GET  # exports (CSV, JSON) are built per request
+            or _has_messages(request)
+        ):
+            return view(request, *args, **kwargs)
+        generation, scope = _state(request)
+        key = _page_key(request, generation, scope)
+        entry = _read(key)
+        now = time.time()
+        if entry is not None and now < entry["exp"]:
+            return _personalise(entry, request, hit="hit")
+        lock_name = "page:" + key.rsplit(":", 1)[-1][:2]
+        deadline = now + _WAIT_FOR_RENDER
+        while True:
+            with lock(lock_name, timeout=30.0, blocking=False) as mine:
+                if mine:
+                    latest = _read(key)
+                    if latest is not None and time.time() < latest["exp"]:
+                        return _personalise(latest, request, hit="hit")
+                    response, fresh = _render(view, request, args, kwargs)
+                    if fresh is None:
+                        return _finish(response, request, "skip")
+                    _store(key, fresh)
+                    return _personalise(fresh, request, hit="miss")
+            # Someone else is building a page of this lock's bucket.
+            if entry is not None:
+                return _personalise(entry, request, hit="stale")
+            time.sleep(0.02)
+            entry = _read(key)
+            if entry is not None:
+                return _personalise(entry, request, hit="hit")
+            if time.time() > deadline:
+                response, fresh = _render(view, request, args, kwargs)
+                if fresh is None:
+                    return _finish(response, request, "skip")
+                _store(key, fresh)
+                return _personalise(fresh, request, hit="miss")
+
+    return wrapper
+
+
+def _finish(response: HttpResponse, request: HttpRequest, hit: str) -> HttpResponse:
+    """A page rendered with the marks but not kept: personalise it all the same."""
+    if response.get("Content-Type", "").startswith("text/html") and not getattr(
+        response, "streaming", False
+    ):
+        csrf_mark, user_mark = marks()
+        body = response.content.decode(response.charset)
+        if csrf_mark in body or user_mark in body:
+            body = body.replace(csrf_mark, get_token(request)).replace(
+                user_mark, escape(request.user.get_username())
+            )
+            response.content = body.encode(response.charset)
+    response[HIT_HEADER] = hit
+    return response
+
+
+def context(request: HttpRequest) -> dict:
+    """Template context: the marks while a page is being built for the cache."""
+    if getattr(request, RENDER_ATTR, False):
+        csrf_mark, user_mark = marks()
+        return {"csrf_token": csrf_mark, "nav_username": user_mark}
+    user = getattr(request, "user", None)
+    return {
+        "nav_username": user.get_username() if user is not None and user.is_authenticated else ""
+    }
+
+
+class GenerationMiddleware:
+    """After a state-changing request succeeds, every cached page is rebuilt on its next view.
+
+    Logging in or out changes no data, and a refused request (4xx/5xx) changed
+    nothing, so neither costs the cache anything (a login flood cannot empty it).
+    """
+
+    _NO_DATA = frozenset({"login", "logout"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method not in _SAFE_METHODS and 200 <= response.status_code < 400:
+            match = getattr(request, "resolver_match", None)
+            if match is None or match.url_name not in self._NO_DATA:
+                bump_generation()
+        return response
