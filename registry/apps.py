@@ -1,6 +1,26 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+
+def _token_deleted(sender, instance, **kwargs) -> None:
+    from registry.auth import forget_token
+
+    forget_token(instance.key_hash)
+
+
+def _user_changed(sender, instance, **kwargs) -> None:
+    # Deactivated, renamed or deleted: the next request checks the user's tokens again.
+    from registry.auth import forget_user
+
+    forget_user(instance.pk)
+
+
+def _recount(sender, using="default", **kwargs) -> None:
+    from registry.rowcount import recount_all
+
+    recount_all(using)
 
 
 class RegistryConfig(AppConfig):
@@ -10,4 +30,13 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI security scheme extensions with drf-spectacular.
+        from django.conf import settings
+
         from registry import openapi  # noqa: F401
+
+        # The token cache of registry.auth forgets what this process changes at once.
+        post_delete.connect(_token_deleted, sender="registry.ApiToken", dispatch_uid="registry-token-deleted")
+        post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="registry-user-saved")
+        post_delete.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="registry-user-deleted")
+        # `flush` empties the row counts too; it sends post_migrate afterwards.
+        post_migrate.connect(_recount, sender=self, dispatch_uid="registry-recount")

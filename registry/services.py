@@ -33,12 +33,18 @@ DEPLOYMENT_MOVES: dict[str, set[str]] = {
 }
 
 
+def not_found(label: str, object_id: str) -> NotFound:
+    if not ids.looks_like_id(object_id):
+        return NotFound(f"{label} {object_id[:80]!r} not found.")
+    return NotFound(f"{label} {object_id!r} not found.")
+
+
 def get_or_404(queryset: Any, object_id: str, label: str) -> Any:
     if not ids.looks_like_id(object_id):
-        raise NotFound(f"{label} {object_id[:80]!r} not found.")
+        raise not_found(label, object_id)
     obj = queryset.filter(pk=object_id).first()
     if obj is None:
-        raise NotFound(f"{label} {object_id!r} not found.")
+        raise not_found(label, object_id)
     return obj
 
 

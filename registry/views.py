@@ -193,7 +193,7 @@ class ModelListApi(RegistryApi):
         limit = _query_int(request, "limit", default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
         offset = _query_int(request, "offset", default=0, maximum=MAX_OFFSET)
         models, total = selectors.model_list(limit=limit, offset=offset)
-        return Response({"models": [selectors.model_json(m) for m in models], "total_count": total})
+        return Response({"models": [selectors.model_row_json(m) for m in models], "total_count": total})
 
     @extend_schema(
         operation_id="createModel",
@@ -219,8 +219,10 @@ class ModelDetailApi(RegistryApi):
         responses=_responses({200: OpenApiResponse(_ref("Model"), description="Model details retrieved")}, 404),
     )
     def get(self, request: Request, modelId: str) -> Response:  # noqa: N803 - the spec's name
-        model = services.get_or_404(RegisteredModel.objects, modelId, "Model")
-        return Response(selectors.model_json(model))
+        row = selectors.model_row(modelId)
+        if row is None:
+            raise services.not_found("Model", modelId)
+        return Response(selectors.model_row_json(row))
 
     @extend_schema(
         operation_id="updateModel",

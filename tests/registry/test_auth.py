@@ -130,3 +130,114 @@ def test_the_schema_and_docs_are_public(client):
     schema = client.get("/ml/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert client.get("/ml/api/docs/").status_code == 200
+
+
+# --- the per-process token cache (registry.auth.token_cache) ------------------------
+
+
+class _Clock:
+    """Stands in for time.monotonic in registry.auth, so that a TTL passes at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch, settings):
+    settings.REGISTRY_TOKEN_CACHE_SECONDS = 10
+    fake = _Clock()
+    monkeypatch.setattr("registry.auth.time.monotonic", fake)
+    return fake
+
+
+def _raw_delete_tokens() -> None:
+    # What another process does (`registry_token revoke`, another worker): no signal here.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_apitoken")
+
+
+def test_a_checked_token_is_not_looked_up_again_within_the_ttl(alice_token, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{API}/models").status_code == 200
+    assert not [q for q in queries.captured_queries if "registry_apitoken" in q["sql"]]
+
+
+def test_a_token_revoked_elsewhere_is_refused_once_the_ttl_has_passed(alice_token, clock):
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    _raw_delete_tokens()
+    # The documented delay: this process checked the token less than the TTL ago.
+    assert client.get(f"{API}/models").status_code == 200
+    clock.now += 10.01
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_a_token_revoked_in_this_process_is_refused_at_once(alice_token, clock):
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    ApiToken.objects.filter(user__username="alice").delete()
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_the_revoke_command_refuses_the_token_at_once_in_its_own_process(alice_token, clock):
+    from django.core.management import call_command
+
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    call_command("registry_token", "revoke", "--user", "alice")
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_a_user_deactivated_in_this_process_is_refused_at_once(alice_token, clock):
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    user = get_user_model().objects.get(username="alice")
+    user.is_active = False
+    user.save()
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_a_user_deactivated_elsewhere_is_refused_once_the_ttl_has_passed(alice_token, clock):
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    get_user_model().objects.filter(username="alice").update(is_active=False)  # no signal
+    clock.now += 10.01
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_a_ttl_of_zero_checks_every_request(alice_token, settings):
+    settings.REGISTRY_TOKEN_CACHE_SECONDS = 0
+    client = _client(f"Bearer {alice_token}")
+    assert client.get(f"{API}/models").status_code == 200
+    _raw_delete_tokens()
+    _assert_401(client.get(f"{API}/models"))
+
+
+def test_a_refused_token_is_not_remembered(alice_token, clock):
+    from registry.auth import token_cache, token_hash
+
+    _assert_401(_client("Bearer jfml_guessed").get(f"{API}/models"))
+    assert token_cache.get(token_hash("jfml_guessed")) is None
+
+
+def test_the_token_cache_forgets_the_least_recently_used_beyond_its_size(monkeypatch):
+    from registry.auth import _TokenCache
+
+    cache = _TokenCache(2)
+    user = get_user_model()(pk=1, username="u")
+    for key in ("a", "b"):
+        cache.put(key, user, None, 60)
+    assert cache.get("a") is not None  # a is now the most recently used
+    cache.put("c", user, None, 60)
+    assert cache.get("b") is None
+    assert cache.get("a") is not None and cache.get("c") is not None

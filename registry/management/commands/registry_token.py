@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.auth import token_create, token_hash
+from registry.auth import token_cache_seconds, token_create, token_hash
 from registry.models import ApiToken
 
 
@@ -16,7 +16,9 @@ class Command(BaseCommand):
         "(only its sha256 is stored; it cannot be shown again). "
         "`revoke PREFIX` revokes the token whose first characters (as shown by `list`) are PREFIX; "
         "`revoke --user USERNAME` revokes every token of that user. "
-        "`list` shows each token's prefix, user and creation time."
+        "`list` shows each token's prefix, user and creation time. "
+        "Running servers remember a checked token for REGISTRY_TOKEN_CACHE_SECONDS (10 s by "
+        "default): a revoked token may still work there for that long."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,7 +50,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user named {username!r}.")
             count, _ = ApiToken.objects.filter(user=user).delete()
-            self.stdout.write(f"Revoked {count} token(s) of {username}.")
+            self.stdout.write(f"Revoked {count} token(s) of {username}.{self._delay()}")
             return
         if len(prefix) < 8:
             raise CommandError("The prefix must have at least 8 characters.")
@@ -62,4 +64,11 @@ class Command(BaseCommand):
         if len(matches) > 1:
             raise CommandError(f"{len(matches)} tokens start with {prefix!r}; give more characters.")
         matches[0].delete()
-        self.stdout.write(f"Revoked token {matches[0].prefix}.")
+        self.stdout.write(f"Revoked token {matches[0].prefix}.{self._delay()}")
+
+    @staticmethod
+    def _delay() -> str:
+        seconds = token_cache_seconds()
+        if seconds <= 0:
+            return ""
+        return f" Running servers that used it in the last {seconds:g} s may accept it until then."

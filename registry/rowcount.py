@@ -1,0 +1,57 @@
+"""Exact row counts without counting: a `RowCount` row per table, kept by triggers.
+
+Migration 0003 installs the triggers (PostgreSQL: statement-level, with transition
+tables, so a bulk insert costs one update; SQLite: row-level) and the first count, in
+one transaction. Every insert and delete, whoever makes it (services, bulk seeding,
+raw SQL), moves the count in the same transaction; a TRUNCATE of the table resets it.
+
+A missing row means "unknown" and readers count the table instead. Rows go missing
+only when the count table itself is emptied (`flush`, which tests do between
+transactional tests); `post_migrate`, which `flush` sends, recounts.
+"""
+
+from __future__ import annotations
+
+from django.db import connections, transaction
+
+# Tables whose rows are counted, with the name stem of their triggers.
+COUNTED = {"registry_registeredmodel": "registry_model_rowcount"}
+
+
+def triggers_installed(table: str, using: str = "default") -> bool:
+    connection = connections[using]
+    name = COUNTED[table] + "_ins"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [name])
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
+        else:
+            return False
+        return cursor.fetchone() is not None
+
+
+def recount(table: str, using: str = "default") -> int | None:
+    """Count `table` again and store it; None (and nothing stored) without the triggers.
+
+    Writers are held off while counting, so that no insert slips between the count and
+    the stored row (an insert whose trigger found no row would be lost forever)."""
+    if not triggers_installed(table, using):
+        return None
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table)
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {quoted} IN SHARE MODE")
+        # SQLite: the transaction is IMMEDIATE (Pond's settings), so it already holds the write lock.
+        cursor.execute(f"SELECT count(*) FROM {quoted}")  # noqa: S608 - a name from COUNTED, quoted
+        (count,) = cursor.fetchone()
+        cursor.execute("DELETE FROM registry_rowcount WHERE \"table\" = %s", [table])
+        cursor.execute("INSERT INTO registry_rowcount (\"table\", row_count) VALUES (%s, %s)", [table, count])
+    return count
+
+
+def recount_all(using: str = "default", **_: object) -> None:
+    """`post_migrate` receiver: make sure every counted table has its row."""
+    for table in COUNTED:
+        recount(table, using)
