@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
@@ -74,20 +75,66 @@ def _cache():
     return caches["default"]
 
 
+# Entries too big to decode on every read (the list of every experiment: 20,000 of
+# them unpickle in hundreds of milliseconds; the deployment list): each write also
+# stores a tiny stamp under "<key>:stamp", and each process keeps the entry it last
+# decoded while the stamp is unchanged. A read then costs one small cache read. The
+# stamp goes with the entry (deleted, expired, or lost with an emptied cache), so
+# this never serves what the shared cache no longer holds.
+MEMO_KEYS = ("experiments:*", "deployments")
+_memo: dict[str, tuple[str, dict]] = {}
+
+
+def _memoized(key: str) -> bool:
+    return key.endswith(tuple(":" + k for k in MEMO_KEYS))
+
+
+def _valid(entry: Any) -> dict | None:
+    return entry if isinstance(entry, dict) and "t" in entry and "v" in entry else None
+
+
 def _get(key: str) -> dict | None:
+    memoized = _memoized(key)
     try:
-        entry = _cache().get(key)
+        if memoized:
+            stamp = _cache().get(key + ":stamp")
+            kept = _memo.get(key)
+            if stamp is not None and kept is not None and kept[0] == stamp:
+                return kept[1]
+        entry = _valid(_cache().get(key))
     except Exception:  # a corrupt file-cache entry or a backend error: treat as a miss
         log.warning("cache read failed for %s", key, exc_info=True)
         return None
-    return entry if isinstance(entry, dict) and "t" in entry and "v" in entry else None
+    if memoized and entry is not None and entry.get("s"):
+        _memo[key] = (entry["s"], entry)
+    return entry
+
+
+def _write(key: str, entry: dict, timeout: float) -> None:
+    """Store an entry (with its stamp when memoized); raises what the cache raises."""
+    if not _memoized(key):
+        _cache().set(key, entry, timeout=timeout)
+        return
+    entry = {**entry, "s": uuid.uuid4().hex}
+    _memo.pop(key, None)
+    # The old stamp first, the new one last: if a step fails, readers find no stamp
+    # and read the entry itself, never a decoded copy of an older one.
+    _cache().delete(key + ":stamp")
+    _cache().set(key, entry, timeout=timeout)
+    _cache().set(key + ":stamp", entry["s"], timeout=timeout)
+    _memo[key] = (entry["s"], entry)
 
 
 def _set(key: str, value: Any, fetched: float | None = None, *, timeout: float | None = None) -> None:
     try:
-        _cache().set(key, {"v": value, "t": fetched or time.time()}, timeout=timeout or stale_keep())
+        _write(key, {"v": value, "t": fetched or time.time()}, timeout or stale_keep())
     except Exception:
         log.warning("cache write failed for %s", key, exc_info=True)
+
+
+def reset_local_state() -> None:
+    """Forget the entries this process keeps decoded (tests that swap caches call this)."""
+    _memo.clear()
 
 
 def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) -> Cached:
@@ -192,6 +239,9 @@ def store(key: str, value: Any) -> None:
 
 
 def _delete(keys: list[str]) -> None:
+    for k in keys:
+        _memo.pop(k, None)
+    keys = keys + [k + ":stamp" for k in keys if _memoized(k)]
     try:
         _cache().delete_many(keys)
     except Exception:
@@ -208,7 +258,7 @@ def expire(*keys: str) -> None:
     for k, entry in entries.items():
         if isinstance(entry, dict) and "v" in entry:
             try:
-                _cache().set(k, {"v": entry["v"], "t": 0.0}, timeout=stale_keep())
+                _write(k, {"v": entry["v"], "t": 0.0}, stale_keep())
             except Exception:
                 log.warning("cache expire failed for %s", k, exc_info=True)
 

@@ -27,11 +27,12 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -108,6 +109,16 @@ def row_model(row: tuple) -> Model:
     )
 
 
+@dataclass(frozen=True)
+class OverviewFigures:
+    model_count: int
+    version_count: int
+    version_status_counts: dict[str, int]
+    recent_models: tuple[Model, ...]
+    # (model, version tuple) for versions in staging, newest first.
+    awaiting_review: tuple[tuple[Model, tuple], ...]
+
+
 def _signature(row: tuple) -> tuple:
     return (row[UPDATED], row[COUNT], row[LATEST])
 
@@ -130,6 +141,9 @@ class Catalog:
         # Per-model sets of version statuses, for the "has a version in status X" filter.
         self.statuses = [frozenset(v[2] for v in (row[VERSIONS] or ())) for row in self.rows]
         self._facets: dict[str, list[tuple[str, int]]] | None = None
+        # Figures over every row, computed at most once per loaded catalog (a process
+        # keeps one catalog per stamp): see `once`.
+        self._kept: dict[Any, Any] = {}
         # One lower-cased string per model: a substring test over 10,000 of them
         # takes about a millisecond.
         self.haystack = [
@@ -164,18 +178,67 @@ class Catalog:
             }
         return self._facets
 
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute() once per catalog object; the result is shared, never mutate it."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            value = self._kept[key] = compute()
+            return value
+
     def version_status_counts(self) -> Counter:
-        counts: Counter = Counter()
-        for row in self.rows:
-            for version in row[VERSIONS] or ():
-                counts[version[2]] += 1
-        return counts
+        def count() -> Counter:
+            counts: Counter = Counter()
+            for row in self.rows:
+                for version in row[VERSIONS] or ():
+                    counts[version[2]] += 1
+            return counts
+
+        return Counter(self.once("version_status_counts", count))
 
     def versions_in_status(self, status: str) -> list[tuple[tuple, tuple]]:
         """(model row, version tuple) for every version in `status`, newest first."""
-        found = [(row, v) for row in self.rows for v in (row[VERSIONS] or ()) if v[2] == status]
-        found.sort(key=lambda pair: pair[1][3] or 0.0, reverse=True)
-        return found
+
+        def find() -> list[tuple[tuple, tuple]]:
+            found = [(row, v) for row in self.rows for v in (row[VERSIONS] or ()) if v[2] == status]
+            found.sort(key=lambda pair: pair[1][3] or 0.0, reverse=True)
+            return found
+
+        return list(self.once(("versions_in_status", status), find))
+
+    def model_names(self) -> dict[str, str]:
+        """Model id -> name (the id when unnamed)."""
+        return self.once("model_names", lambda: {row[ID]: row[NAME] or row[ID] for row in self.rows})
+
+    def version_labels(self) -> dict[str, str]:
+        """Version id -> label (the id when unlabelled), across every model."""
+        return self.once(
+            "version_labels", lambda: {v[0]: v[1] or v[0] for row in self.rows for v in (row[VERSIONS] or ())}
+        )
+
+    def overview_figures(self, *, recent: int = 8, awaiting: int = 50) -> OverviewFigures:
+        """What the overview shows from the catalog, with dates parsed once."""
+
+        def figure() -> OverviewFigures:
+            newest = sorted(self.rows, key=lambda r: r[UPDATED] or 0.0, reverse=True)[:recent]
+            models: dict[str, Model] = {}
+
+            def model(row: tuple) -> Model:
+                if row[ID] not in models:
+                    models[row[ID]] = row_model(row)
+                return models[row[ID]]
+
+            return OverviewFigures(
+                model_count=len(self.rows),
+                version_count=sum(len(r[VERSIONS] or ()) for r in self.rows)
+                if self.complete
+                else sum(r[COUNT] or 0 for r in self.rows),
+                version_status_counts=dict(self.version_status_counts()),
+                recent_models=tuple(model(r) for r in newest),
+                awaiting_review=tuple((model(row), v) for row, v in self.versions_in_status("staging")[:awaiting]),
+            )
+
+        return self.once(("overview", recent, awaiting), figure)
 
     def to_payload(self) -> dict:
         return {

@@ -97,6 +97,32 @@ def _parallel(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
+_derived: dict[str, tuple[Any, Any]] = {}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+    return a is b
+
+
+def _derive(name: str, source: Any, compute: Callable[[], Any]) -> Any:
+    """compute() once per `source` object, not once per request.
+
+    The cache layer hands back the very same decoded list while its entry is
+    unchanged (and the catalog is one object per stamp), so what a page figures
+    from it (a sort of 20,000 experiments, status counts) is kept beside it and
+    recomputed only when the source is replaced (a tuple of sources: when any is).
+    Results are shared between requests: never mutate them.
+    """
+    kept = _derived.get(name)
+    if kept is not None and _same(kept[0], source):
+        return kept[1]
+    value = compute()
+    _derived[name] = (source, value)
+    return value
+
+
 # --- cached reads ------------------------------------------------------------------------
 
 
@@ -227,32 +253,40 @@ class Overview:
     freshness: Freshness
 
 
-def overview(*, recent: int = 8) -> Overview:
-    cat = catalog.get_catalog()
-    deployments, dep_fresh = _deployments_or_empty()
+def _experiments_or_empty() -> tuple[list[Experiment], Freshness]:
     try:
         experiments = _experiments()
-        exp_list, exp_fresh = experiments.value, experiments.freshness
+        return experiments.value, experiments.freshness
     except JFrogMLError as exc:
-        exp_list, exp_fresh = [], Freshness(fetched_at=None, age_seconds=None, stale=True, error=exc.message)
-    rows_by_updated = sorted(cat.rows, key=lambda r: r[catalog.UPDATED] or 0.0, reverse=True)[:recent]
-    awaiting = [
-        ReviewItem(model=catalog.row_model(row), version_id=v[0], version=v[1], created_at=catalog.dt(v[3]))
-        for row, v in cat.versions_in_status("staging")[:50]
-    ]
+        return [], Freshness(fetched_at=None, age_seconds=None, stale=True, error=exc.message)
+
+
+def overview(*, recent: int = 8) -> Overview:
+    # Independent reads, concurrently: when the cache is cold the page waits for the
+    # slowest upstream list, not for the sum of them.
+    cat, (deployments, dep_fresh), (exp_list, exp_fresh) = _parallel(
+        catalog.get_catalog, _deployments_or_empty, _experiments_or_empty
+    )
+    figures = cat.overview_figures(recent=recent)
+    ordered = _derive("deployments:ordered", deployments, lambda: _failures_first(deployments))
+    dep_counts = _derive(
+        "overview:deployment-counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
+    )
+    running = _derive("overview:running", exp_list, lambda: [e for e in exp_list if e.status == "running"])
     cat_fresh = Freshness.from_timestamp(cat.built_at)
     return Overview(
-        model_count=len(cat.rows),
-        version_count=sum(len(r[catalog.VERSIONS] or ()) for r in cat.rows)
-        if cat.complete
-        else sum(r[catalog.COUNT] or 0 for r in cat.rows),
-        version_status_counts=dict(cat.version_status_counts()),
-        deployments=_failures_first(deployments),
-        deployment_status_counts=dict(Counter(d.status or "unknown" for d in deployments)),
-        recent_models=[catalog.row_model(r) for r in rows_by_updated],
-        running_experiments=[e for e in exp_list if e.status == "running"],
+        model_count=figures.model_count,
+        version_count=figures.version_count,
+        version_status_counts=dict(figures.version_status_counts),
+        deployments=ordered,
+        deployment_status_counts=dep_counts,
+        recent_models=list(figures.recent_models),
+        running_experiments=running,
         experiment_count=len(exp_list),
-        awaiting_review=awaiting,
+        awaiting_review=[
+            ReviewItem(model=model, version_id=v[0], version=v[1], created_at=catalog.dt(v[3]))
+            for model, v in figures.awaiting_review
+        ],
         catalog_age=cat.age_seconds,
         catalog_complete=cat.complete,
         freshness=Freshness.combine(dep_fresh, exp_fresh, cat_fresh),
@@ -545,9 +579,7 @@ def _catalog_or_none(*, build: bool = True) -> catalog.Catalog | None:
 
 def _model_names(cat: catalog.Catalog | None) -> dict[str, str]:
     """Model id -> name from the catalog (see `_catalog_or_none`)."""
-    if cat is None:
-        return {}
-    return {row[catalog.ID]: row[catalog.NAME] or row[catalog.ID] for row in cat.rows}
+    return cat.model_names() if cat is not None else {}
 
 
 @dataclass(frozen=True)
@@ -561,18 +593,30 @@ class ExperimentList:
 
 
 def experiment_list(*, model_id: str = "", status: str = "") -> ExperimentList:
-    result = _experiments((model_id or "").strip())
+    model_id = (model_id or "").strip()
+    result = _experiments(model_id)
     status = (status or "").strip()
-    experiments = sorted(
-        (e for e in result.value if not status or e.status == status),
-        key=lambda e: (e.created_at is None, -(e.created_at.timestamp() if e.created_at else 0.0), e.id),
+    every = result.value
+    newest_first = _derive(
+        f"experiments:{model_id or '*'}:sorted",
+        every,
+        lambda: sorted(
+            every, key=lambda e: (e.created_at is None, -(e.created_at.timestamp() if e.created_at else 0.0), e.id)
+        ),
+    )
+    experiments = (
+        _derive(f"experiments:{model_id or '*'}:status:{status}", every, lambda: [e for e in newest_first if e.status == status])
+        if status
+        else newest_first
     )
     return ExperimentList(
         experiments=experiments,
         model_names=_model_names(_catalog_or_none(build=not result.freshness.stale)),
-        model_id=model_id or "",
+        model_id=model_id,
         status=status,
-        status_counts=dict(Counter(e.status or "unknown" for e in result.value)),
+        status_counts=dict(
+            _derive(f"experiments:{model_id or '*'}:counts", every, lambda: Counter(e.status or "unknown" for e in every))
+        ),
         freshness=result.freshness,
     )
 
@@ -640,9 +684,7 @@ class DeploymentList:
 
 
 def _version_labels(cat: catalog.Catalog | None) -> dict[str, str]:
-    if cat is None:
-        return {}
-    return {v[0]: v[1] or v[0] for row in cat.rows for v in (row[catalog.VERSIONS] or ())}
+    return cat.version_labels() if cat is not None else {}
 
 
 def deployment_list() -> DeploymentList:
@@ -651,13 +693,20 @@ def deployment_list() -> DeploymentList:
     # /deployments/status.json answers from, polled by every open page).
     cat = _catalog_or_none(build=not result.freshness.stale)
     names, labels = _model_names(cat), _version_labels(cat)
-    rows = [
-        DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
-        for d in _failures_first(result.value)
-    ]
+    deployments = result.value
+    rows = _derive(
+        "deployments:rows",
+        (deployments, cat),
+        lambda: [
+            DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
+            for d in _failures_first(deployments)
+        ],
+    )
     return DeploymentList(
         rows=rows,
-        status_counts=dict(Counter(d.status or "unknown" for d in result.value)),
+        status_counts=_derive(
+            "deployments:counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
+        ),
         freshness=result.freshness,
     )
 
@@ -675,7 +724,10 @@ def deployment_statuses() -> DeploymentStatuses:
     deployment list page's labels cost a pass over the whole catalog.
     """
     result = _deployments()
-    return DeploymentStatuses(deployments=_failures_first(result.value), freshness=result.freshness)
+    every = result.value
+    return DeploymentStatuses(
+        deployments=_derive("deployments:ordered", every, lambda: _failures_first(every)), freshness=result.freshness
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""Big cached lists are decoded once per process while their entry is unchanged, and
+what pages figure from them (and from the catalog) is computed once per value.
+
+Each test checks both halves: the same decoded object while nothing changed, and
+the new data as soon as the shared cache says something did (a write by another
+process, an emptied cache, an expiry after a write through Pond).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.cache import caches
+
+from tests.support.faultserver import json_response
+from webui.jfrogml import cache, catalog, services
+
+EXPERIMENTS = {
+    "experiments": [
+        {"id": "exp_1", "status": "running", "created_at": "2026-01-01T00:00:00Z"},
+        {"id": "exp_2", "status": "completed", "created_at": "2026-01-02T00:00:00Z"},
+    ]
+}
+OTHER = {"experiments": [{"id": "exp_9", "status": "failed", "created_at": "2026-01-03T00:00:00Z"}]}
+
+
+@pytest.fixture
+def long_ttl(settings):
+    settings.JFROG_ML_TTL_EXPERIMENTS = 60
+    settings.JFROG_ML_TTL_DEPLOYMENTS = 60
+    cache.reset_local_state()
+    yield settings
+    cache.reset_local_state()
+
+
+def _every_experiment():
+    return services._experiments().value
+
+
+def test_the_list_of_every_experiment_is_decoded_once_while_its_entry_is_unchanged(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    first = _every_experiment()
+    # As another process: nothing decoded yet, so it reads the shared entry once...
+    cache.reset_local_state()
+    second = _every_experiment()
+    assert second is not first and [e.id for e in second] == ["exp_1", "exp_2"]
+    # ...then answers from its decoded copy (a pickled entry decodes to new objects).
+    assert _every_experiment() is second
+    assert fault.count("GET", "/v1/experiments") == 1
+
+
+def test_a_write_by_another_process_is_read_at_once(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    mine = _every_experiment()
+    assert _every_experiment() is mine
+    # Another process stores a newer list (its own decoded copy is not ours).
+    kept = dict(cache._memo)
+    cache.reset_local_state()
+    fault.on("GET", "/v1/experiments", json_response(OTHER))
+    cache.store("experiments:*", services.get_client().list_experiments())
+    cache._memo.clear()
+    cache._memo.update(kept)  # back to this process' view: the old decoded copy
+    assert [e.id for e in _every_experiment()] == ["exp_9"]
+
+
+def test_an_emptied_cache_is_never_answered_from_the_decoded_copy(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    _every_experiment()
+    caches["default"].clear()
+    fault.on("GET", "/v1/experiments", json_response(OTHER))
+    assert [e.id for e in _every_experiment()] == ["exp_9"]
+    assert fault.count("GET", "/v1/experiments") == 2
+
+
+def test_an_expired_entry_is_refetched_not_answered_from_the_decoded_copy(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    long_ttl.JFROG_ML_REVALIDATE_EXPERIMENTS = 0
+    _every_experiment()
+    cache.expire("experiments:*")  # what a write through Pond does
+    fault.on("GET", "/v1/experiments", json_response(OTHER))
+    assert [e.id for e in _every_experiment()] == ["exp_9"]
+
+
+def test_a_forgotten_entry_takes_its_stamp_and_decoded_copy_with_it(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    _every_experiment()
+    cache.forget("experiments:*")
+    assert caches["default"].get(cache.full_key("experiments:*") + ":stamp") is None
+    assert cache.full_key("experiments:*") not in cache._memo
+
+
+def test_the_experiment_list_page_sorts_and_counts_once_per_list(fault, long_ttl):
+    fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
+    first = services.experiment_list()
+    again = services.experiment_list()
+    assert [e.id for e in first.experiments] == ["exp_2", "exp_1"]  # newest first
+    assert again.experiments is first.experiments
+    assert services.experiment_list(status="running").experiments[0].id == "exp_1"
+    assert again.status_counts == {"running": 1, "completed": 1}
+    caches["default"].clear()
+    fault.on("GET", "/v1/experiments", json_response(OTHER))
+    changed = services.experiment_list()
+    assert [e.id for e in changed.experiments] == ["exp_9"]
+    assert changed.status_counts == {"failed": 1}
+    assert services.experiment_list(status="running").experiments == []
+
+
+def test_the_catalogs_figures_are_computed_once_per_loaded_catalog():
+    model = catalog.Model(id="mdl_1", name="churn", updated_at=None)
+    rows = [
+        catalog.model_row(
+            model,
+            (("ver_1", "v1", "staging", time.time() - 10, ""), ("ver_2", "v2", "production", time.time(), "s3://x")),
+            time.time(),
+        )
+    ]
+    cat = catalog.Catalog(rows=rows, built_at=time.time(), complete=True, full_at=time.time())
+    figures = cat.overview_figures(recent=8)
+    assert cat.overview_figures(recent=8) is figures
+    assert figures.model_count == 1 and figures.version_count == 2
+    assert figures.version_status_counts == {"staging": 1, "production": 1}
+    assert [(m.id, v[0]) for m, v in figures.awaiting_review] == [("mdl_1", "ver_1")]
+    assert cat.model_names() is cat.model_names() and cat.model_names() == {"mdl_1": "churn"}
+    assert cat.version_labels() == {"ver_1": "v1", "ver_2": "v2"}
+    # Callers may change what they are given without changing the kept figures.
+    counts = cat.version_status_counts()
+    counts["draft"] = 5
+    assert "draft" not in cat.version_status_counts()
+    # A new catalog (a refresh, a write) is a new object: its figures are its own.
+    newer = catalog.Catalog(rows=rows[:0], built_at=time.time(), complete=True, full_at=time.time())
+    assert newer.overview_figures(recent=8).model_count == 0
