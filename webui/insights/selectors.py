@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -79,11 +80,12 @@ def deployment_link(deployment: Any) -> Link:
 
 
 @lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _as_upstream_says(status: str) -> EffectiveStatus:
     return EffectiveStatus(status, "upstream", upstream_status=status)
 
 
-def _effective(estate: Estate) -> dict[str, EffectiveStatus]:
+def _effective(estate: Estate) -> Mapping[str, EffectiveStatus]:
     """Effective status of every version in the catalog, from one ledger read.
 
     `versions_effective_status` decides every version the ledger touched; a version
@@ -95,7 +97,39 @@ def _effective(estate: Estate) -> dict[str, EffectiveStatus]:
     decided = versions_effective_status(
         versions=[by_id[vid] for vid in touched if vid in by_id], ledger_entries=estate.ledger
     )
-    return {vid: decided.get(vid) or _as_upstream_says(v.status) for vid, v in by_id.items()}
+    return _Effective(by_id, decided)
+
+
+class _Effective(Mapping):
+    """Version id -> EffectiveStatus for every version in `by_id`: the ledger's decision
+    where it made one, else what JFrog ML says. Looked up lazily: pages read a few of
+    100,000 entries, so none is built until asked for."""
+
+    def __init__(self, by_id: dict[str, VersionRef], decided: dict[str, EffectiveStatus]) -> None:
+        self._by_id = by_id
+        self._decided = decided
+
+    def __getitem__(self, vid: str) -> EffectiveStatus:
+        found = self._decided.get(vid)
+        if found is not None:
+            return found
+        return _as_upstream_says(self._by_id[vid].status)
+
+    def get(self, vid: str, default: Any = None) -> Any:
+        found = self._decided.get(vid)
+        if found is not None:
+            return found
+        version = self._by_id.get(vid)
+        return _as_upstream_says(version.status) if version is not None else default
+
+    def __contains__(self, vid: object) -> bool:
+        return vid in self._by_id
+
+    def __iter__(self):
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
 
 
 # --- production truth --------------------------------------------------------------------
@@ -173,15 +207,15 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _production_row(
-    model: ModelRef, deployments: list[Any], effective: dict[str, EffectiveStatus], estate: Estate, rule: ProductionRule
+    model: ModelRef, deployments: list[Any], effective: Mapping[str, EffectiveStatus], estate: Estate, rule: ProductionRule
 ) -> ProductionRow:
     link = model_link(model, model.id)
     versions = model.versions or ()
-    prod = [
-        ProductionVersion(v, effective[v.id], version_link(v))
-        for v in versions
-        if effective.get(v.id) and effective[v.id].status == "production"
-    ]
+    prod = []
+    for v in versions:
+        eff = effective.get(v.id)
+        if eff is not None and eff.status == "production":
+            prod.append(ProductionVersion(v, eff, version_link(v)))
     served = []
     for d in deployments:
         version = estate.versions_by_id.get(d.model_version_id or "")
@@ -193,7 +227,9 @@ def _production_row(
         for p in prod:
             mine = [s for s in served if s.deployment.model_version_id == p.version.id]
             if not any(s.deployment.status == "active" for s in mine):
-                others = Counter(s.deployment.status or "unknown" for s in mine)
+                others: dict[str, int] = {}
+                for s in mine:
+                    others[s.deployment.status or "unknown"] = others.get(s.deployment.status or "unknown", 0) + 1
                 detail = (
                     " (its deployments are " + ", ".join(f"{n} {s}" for s, n in sorted(others.items())) + ")"
                     if others
@@ -446,7 +482,8 @@ def hygiene(estate: Estate) -> Hygiene:
     drafts = []
     for m in estate.models:
         for v in m.versions or ():
-            status = effective[v.id].status if v.id in effective else v.status
+            eff = effective.get(v.id)
+            status = eff.status if eff is not None else v.status
             if status != "draft" or v.created_at is None:
                 continue
             age = (now - v.created_at).total_seconds()

@@ -13,7 +13,7 @@ the deployment list and the experiment list: each one cached read, never per mod
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,14 +99,33 @@ class Estate:
     @property
     def models_by_id(self) -> dict[str, ModelRef]:
         if self._models_by_id is None:
-            self._models_by_id = {m.id: m for m in self.models}
+            models = self.models
+            self._models_by_id = _index("models", models, lambda: {m.id: m for m in models})
         return self._models_by_id
 
     @property
     def versions_by_id(self) -> dict[str, VersionRef]:
         if self._versions_by_id is None:
-            self._versions_by_id = {v.id: v for m in self.models for v in (m.versions or ())}
+            models = self.models
+            self._versions_by_id = _index(
+                "versions", models, lambda: {v.id: v for m in models for v in (m.versions or ())}
+            )
         return self._versions_by_id
+
+
+# Lookups over the model list of the last estate, by name: estates made from one
+# loaded catalog share its model list (see `_models_from_catalog`), so they share
+# these too instead of indexing 100,000 versions per page. Shared: never mutate.
+_indexes: dict[str, tuple[list, dict]] = {}
+
+
+def _index(name: str, models: list[ModelRef], build: Callable[[], dict]) -> dict:
+    kept = _indexes.get(name)
+    if kept is not None and kept[0] is models:
+        return kept[1]
+    value = build()
+    _indexes[name] = (models, value)
+    return value
 
 
 def _dt(ts: float | None) -> datetime | None:
@@ -139,17 +158,35 @@ def _cached_artifact_paths(model_ids: Iterable[str]) -> dict[str, str]:
 
 
 def _models_from_catalog(cat: catalog.Catalog, *, with_artifacts: bool) -> list[ModelRef]:
+    """ModelRefs for every catalog row.
+
+    Built once per loaded catalog (100,000 versions take the better part of a second
+    to turn into VersionRefs with dates) and shared by every estate made from it;
+    only a catalog from before version tuples carried the artifact path reads the
+    cached version lists, per call.
+    """
     C = catalog
-    paths: dict[str, str] = {}
+    need_paths: list[str] = []
     if with_artifacts:
-        need_paths = [
-            row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
-        ]
-        # Reading every model's cached version list is a cache round trip per thousand
-        # models and megabytes on a large registry: beyond the cap the versions are
-        # reported as not checked rather than slowing every hygiene view.
-        if need_paths and len(need_paths) <= int(getattr(settings, "POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000)):
-            paths = _cached_artifact_paths(need_paths)
+        need_paths = cat.once(
+            "insights:need-artifact-paths",
+            lambda: [
+                row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
+            ],
+        )
+    if not need_paths:
+        return cat.once("insights:models", lambda: _build_models(cat, {}))
+    paths: dict[str, str] = {}
+    # Reading every model's cached version list is a cache round trip per thousand
+    # models and megabytes on a large registry: beyond the cap the versions are
+    # reported as not checked rather than slowing every hygiene view.
+    if len(need_paths) <= int(getattr(settings, "POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000)):
+        paths = _cached_artifact_paths(need_paths)
+    return _build_models(cat, paths)
+
+
+def _build_models(cat: catalog.Catalog, paths: dict[str, str]) -> list[ModelRef]:
+    C = catalog
     models = []
     for row in cat.rows:
         versions = None
