@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import time
 import zlib
@@ -234,3 +235,29 @@ def test_versions_carry_their_artifact_path(upstream_url):
     services.version_create(model_id=model.id, version="1", artifact_path="s3://bucket/model.pkl")
     row = catalog.load().by_id[model.id]
     assert row[catalog.VERSIONS][0][catalog.V_ARTIFACT] == "s3://bucket/model.pkl"
+
+
+def test_after_the_first_page_the_other_model_pages_are_asked_for_together(fault, settings):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.support.faultserver import _send
+
+    settings.JFROG_ML_CATALOG_PAGE_SIZE = 2
+    settings.JFROG_ML_CATALOG_THREADS = 4
+    every = [{"id": f"mdl_{i}", "name": f"model-{i}"} for i in range(7)]
+
+    def page(handler, server):
+        query = parse_qs(urlsplit(handler.path).query)
+        offset, limit = int(query["offset"][0]), int(query["limit"][0])
+        body = {"models": every[offset : offset + limit], "total_count": len(every)}
+        if not server.stopping.wait(0.3):
+            _send(handler, 200, json.dumps(body).encode(), "application/json")
+
+    fault.on("GET", "/v1/models", page)
+    built = catalog.catalog_refresh(with_versions=False)
+    assert [r[catalog.ID] for r in built.rows] == [m["id"] for m in every]
+    calls = [r for r in fault.requests if r.path == "/v1/models"]
+    assert len(calls) == 4  # 2 + 2 + 2 + 1: the same calls as one after another
+    rest = sorted(r.at for r in calls[1:])
+    # Asked for together: each answer takes 0.3 s, and none waited for another.
+    assert rest[-1] - rest[0] < 0.25, rest

@@ -311,24 +311,42 @@ def load() -> Catalog | None:
 
 
 def _fetch_all_models() -> list[Model]:
+    """Every model, page by page. Once the first page gives the total, the other pages
+    are asked for a few at a time (`JFROG_ML_CATALOG_THREADS`): the same calls, but a
+    first view at 10,000 models waits for the slowest page, not for twenty in a row."""
     client = get_client()
     page_size = int(_setting("JFROG_ML_CATALOG_PAGE_SIZE", 500))
     models: list[Model] = []
     seen: set[str] = set()
-    offset = 0
-    while True:
-        page = client.list_models(limit=page_size, offset=offset)
+
+    def take(page) -> None:
         for model in page.models:
             if model.id and model.id not in seen:
                 seen.add(model.id)
                 models.append(model)
+
+    page = client.list_models(limit=page_size, offset=0)
+    take(page)
+    offset = len(page.models)
+    if page.total_count is not None and len(page.models) == page_size and page.total_count > offset:
+        offsets = list(range(offset, page.total_count, page_size))
+        threads = max(1, int(_setting("JFROG_ML_CATALOG_THREADS", 4)))
+        with ThreadPoolExecutor(max_workers=min(threads, len(offsets))) as pool:
+            # Each call in a copy of this context, so that it is counted as "catalog".
+            futures = [pool.submit(copy_context().run, client.list_models, limit=page_size, offset=o) for o in offsets]
+            pages = [future.result() for future in futures]
+        for page in pages:
+            take(page)
+        if any(len(p.models) < page_size for p in pages):
+            return models  # a short page: the end (models deleted meanwhile end it early)
+        offset = offsets[-1] + page_size
+    # Without a total, or when models were added while listing: page on to the end.
+    while page.models and not (page.total_count is not None and offset >= page.total_count) and not (
+        page.total_count is None and len(page.models) < page_size
+    ):
+        page = client.list_models(limit=page_size, offset=offset)
+        take(page)
         offset += len(page.models)
-        if not page.models:
-            break
-        if page.total_count is not None and offset >= page.total_count:
-            break
-        if page.total_count is None and len(page.models) < page_size:
-            break
     return models
 
 
