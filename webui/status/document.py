@@ -9,9 +9,15 @@ default cache:
 - BADGES_KEY: {deployment id: (name, status, confirmed)} for the badges;
 - bar_key(id): each deployment's 90-day bar as SVG text.
 
-- META_KEY: the poller's health (last success, last error and since when);
+- META_KEY: the poller's health (last success, last error and since when) and the
+  document's stamp;
 - HISTORY_KEY: per-deployment uptime figures, recomputed when a deployment has a
   new event and otherwise a batch at a time once older than POND_STATUS_HISTORY_TTL.
+
+Every publish gets a new stamp (STAMP), stored in each of these parts. META_KEY is
+small and read on every request; the read side keeps what it derived from the big
+parts (encoded bodies, rendered pages) in process memory under the stamp, so a new
+document shows at once and an unchanged one is never fetched or decoded again.
 
 Freshness is not decided here but per request (webui.status.snapshot).
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from webui.status import svg, uptime
+from webui.status import svg, uptime, watch
 from webui.status.models import (
     GONE,
     DeploymentEvent,
@@ -38,10 +45,12 @@ from webui.status.models import (
     PollerHealth,
 )
 
-DOC_KEY = "status:document:v1"
-JSON_KEY = "status:json:v1"
-BADGES_KEY = "status:badges:v1"
-META_KEY = "status:meta:v1"
+# v2: every part carries the stamp of the publish that wrote it.
+DOC_KEY = "status:document:v2"
+JSON_KEY = "status:json:v2"
+BADGES_KEY = "status:badges:v2"
+META_KEY = "status:meta:v2"
+STAMP = "stamp"
 HISTORY_KEY = "status:history:v1"
 INCIDENTS_SHOWN = 50
 EXPIRED_PER_PUBLISH = 200
@@ -75,16 +84,21 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
     doc, bars = build(now=now)
     fresh_body, stale_body = _json_bodies(doc)
     badges = {d["id"]: (d["name"], d["status"], d["confirmed"]) for d in doc["deployments"]}
+    # Unique per publish (not per content): readers compare it for equality only.
+    stamp = uuid.uuid4().hex
+    doc[STAMP] = stamp
     values: dict[str, Any] = {
         DOC_KEY: doc,
-        JSON_KEY: {"fresh": fresh_body, "stale": stale_body},
-        BADGES_KEY: badges,
-        META_KEY: {"poller": doc["poller"]},
+        JSON_KEY: {"fresh": fresh_body, "stale": stale_body, STAMP: stamp},
+        BADGES_KEY: {"badges": badges, STAMP: stamp},
+        META_KEY: {"poller": doc["poller"], STAMP: stamp},
     }
     from webui.status import snapshot  # the read side; it imports this module
 
     snapshot.remember(values)
     cache.set_many(values, timeout=None)
+    # After the parts are stored: a process told of this stamp finds them.
+    watch.announce(values[META_KEY])
     # Bars go in small batches: one pipeline of a thousand 10 KB bars can outlast
     # the Redis socket timeout, and an ignored error would silently drop them all.
     items = [(bar_key(deployment_id), text) for deployment_id, text in bars.items()]

@@ -1,16 +1,21 @@
 """The read side of the status document: what every status request calls.
 
 Reads what `document.publish()` cached, in as few cache round trips as possible
-(/status.json and the badges are hit hard), and decides freshness per request: a
-document is never shown as current once the poller has not succeeded for
-POND_STATUS_STALE_INTERVALS intervals. A cache miss (cold start, Redis down) falls
-back to this process' last copy, then to a rebuild from the database.
+(/status.json and the badges are hit hard): a request reads the small meta part
+(the poller's health and the document's stamp); whatever this process derived from
+the document with that stamp (encoded bodies, badges, rendered pages) is reused
+from memory, and only a new stamp fetches the big parts again. Freshness is decided
+per request: a document is never shown as current once the poller has not
+succeeded for POND_STATUS_STALE_INTERVALS intervals. A cache miss (cold start,
+Redis down) falls back to this process' last copy, then to a rebuild from the
+database.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +25,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from webui.status import document as built
+from webui.status import watch
 from webui.status.models import DeploymentState
 
 
@@ -84,33 +90,82 @@ def _cached(key: str) -> Any:
     return value
 
 
-def document() -> dict[str, Any]:
-    return _cached(built.DOC_KEY)
+def meta() -> dict[str, Any]:
+    """The poller's health and the document's stamp: read on every request, from this
+    process' watcher while it is in touch with Redis, else from the cache."""
+    return watch.current(built.META_KEY) or _cached(built.META_KEY)
 
 
-def json_parts() -> tuple[dict[str, str], dict[str, Any]]:
-    """/status.json's cached bodies and the poller's health, in one cache round trip."""
-    found = cache.get_many([built.JSON_KEY, built.META_KEY])
-    if built.JSON_KEY in found and built.META_KEY in found:
-        return found[built.JSON_KEY], found[built.META_KEY]
-    return json_bodies(), cache_meta()
+# What this process derived from the big cached parts, under the stamp of the publish
+# that wrote them: {name: (stamp, value)}. A request whose meta names the same stamp
+# reuses it (no fetch, no decoding); a new publish (a new stamp) replaces it. Entries
+# are replaced whole, so threads never see one half-built.
+_derived: dict[str, tuple[str, Any]] = {}
 
 
-def badge_parts() -> tuple[dict[str, tuple[str, str, bool]], dict[str, Any]]:
-    """The badges' cached entries and the poller's health, in one cache round trip."""
-    found = cache.get_many([built.BADGES_KEY, built.META_KEY])
-    if built.BADGES_KEY in found and built.META_KEY in found:
-        return found[built.BADGES_KEY], found[built.META_KEY]
-    return badges(), cache_meta()
+def by_stamp(
+    name: str,
+    key: str,
+    stamp: str | None,
+    derive: Callable[[Any], Any],
+    *,
+    source: Callable[[], Any] | None = None,
+) -> Any:
+    """`derive(cached value of key)` (or of `source()`), computed once per stamp in
+    this process."""
+    entry = _derived.get(name)
+    if stamp is not None and entry is not None and entry[0] == stamp:
+        return entry[1]
+    value = source() if source is not None else _cached(key)
+    result = derive(value)
+    # Kept under the stamp the value itself carries: a publish between reading the
+    # meta and reading this part gives a newer part, never a mislabelled one.
+    own = value.get(built.STAMP) if isinstance(value, dict) else None
+    if own is not None:
+        _derived[name] = (own, result)
+    return result
 
 
-def json_bodies() -> dict[str, str]:
-    return _cached(built.JSON_KEY)
+def stamp_of(meta_value: dict[str, Any]) -> str | None:
+    return meta_value.get(built.STAMP)
 
 
-def cache_meta() -> dict[str, Any]:
-    """The poller's health part of the document (small: read on every JSON/badge request)."""
-    return _cached(built.META_KEY)
+def document(meta_value: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole document (read-only: it is shared by every request of this process)."""
+    stamp = stamp_of(meta_value if meta_value is not None else meta())
+    return by_stamp("document", built.DOC_KEY, stamp, lambda doc: doc)
+
+
+@dataclass(frozen=True)
+class JsonBodies:
+    """/status.json after its envelope, encoded once per document: `,"summary":...}`."""
+
+    fresh: bytes
+    stale: bytes
+
+
+def _json_tails(value: dict[str, Any]) -> JsonBodies:
+    return JsonBodies(
+        fresh=b"," + value["fresh"][1:].encode(), stale=b"," + value["stale"][1:].encode()
+    )
+
+
+def json_bodies(meta_value: dict[str, Any]) -> JsonBodies:
+    return by_stamp("json", built.JSON_KEY, stamp_of(meta_value), _json_tails)
+
+
+class Badges:
+    """The badges' entries, and each badge's SVG once made (per document, so bounded
+    by its deployments)."""
+
+    def __init__(self, entries: dict[str, tuple[str, str, bool]]) -> None:
+        self.entries = entries
+        self.svg: dict[tuple[str, bool], bytes] = {}
+
+
+def badges(meta_value: dict[str, Any] | None = None) -> Badges:
+    stamp = stamp_of(meta_value if meta_value is not None else meta())
+    return by_stamp("badges", built.BADGES_KEY, stamp, lambda value: Badges(value["badges"]))
 
 
 def envelope(fresh: StatusFreshness) -> str:
@@ -134,10 +189,6 @@ def envelope(fresh: StatusFreshness) -> str:
         },
         separators=(",", ":"),
     )
-
-
-def badges() -> dict[str, tuple[str, str, bool]]:
-    return _cached(built.BADGES_KEY)
 
 
 def bar(deployment_id: str) -> str | None:

@@ -6,8 +6,6 @@ none calls JFrog ML, and /status.json and the badges do not touch the database.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +18,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webui.status import document as status_document
-from webui.status import snapshot, svg
+from webui.status import pages, snapshot, svg
 from webui.status.access import (
     can_manage_share_links,
     enter_share_link,
@@ -54,113 +52,13 @@ def _page_number(request: HttpRequest) -> int | HttpResponse:
     return number
 
 
-def _context(request: HttpRequest, page: int) -> dict[str, Any]:
-    doc = snapshot.document()
-    fresh = snapshot.freshness(doc)
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for deployment in doc["deployments"]:
-        groups[deployment["model_id"]].append(deployment)
-    ordered = sorted(
-        groups.items(),
-        key=lambda item: (
-            not any(d["problem"] for d in item[1]),
-            (item[1][0].get("model_name") or item[0]).lower(),
-        ),
-    )
-    per_page = settings.POND_STATUS_PAGE_SIZE
-    num_pages = max(1, math.ceil(len(ordered) / per_page))
-    page = min(page, num_pages)
-    shown = ordered[(page - 1) * per_page : page * per_page]
-    open_all = len(doc["deployments"]) <= 10
-    model_groups = [
-        {
-            "model_id": model_id,
-            "model_name": rows[0].get("model_name") or model_id or "(no model)",
-            "deployments": [_row(d, fresh) for d in rows],
-            "problem": any(d["problem"] for d in rows),
-            "open": open_all or any(d["problem"] or not d["confirmed"] for d in rows),
-            "count": len(rows),
-        }
-        for model_id, rows in shown
-    ]
-    incidents = [
-        {
-            **incident,
-            "started": status_document.parse_iso(incident["started_at"]),
-            "ended": status_document.parse_iso(incident["ended_at"]),
-            "duration": _duration(incident["duration_seconds"]),
-        }
-        for incident in doc["incidents"]
-    ]
-    summary = doc["summary"]
-    if fresh.stale:
-        banner, banner_kind = "Status unknown", "warning"
-    elif summary["failing"]:
-        banner, banner_kind = summary["banner"], "error"
-    elif summary["unconfirmed_failing"]:
-        banner, banner_kind = summary["banner"], "warning"
-    else:
-        banner, banner_kind = summary["banner"], "success"
-    return {
-        "doc": doc,
-        "fresh": fresh,
-        "checked_ago": _duration(fresh.age_seconds) if fresh.age_seconds is not None else None,
-        "banner": banner,
-        "banner_kind": banner_kind,
-        "groups": model_groups,
-        "incidents": incidents,
-        "page": page,
-        "num_pages": num_pages,
-        "pages": range(1, num_pages + 1) if num_pages > 1 else (),
-        "refresh_seconds": settings.POND_STATUS_REFRESH_SECONDS,
-        "can_manage": can_manage_share_links(request.user),
-        "confirmations": settings.POND_STATUS_CONFIRMATIONS,
-        "public": settings.POND_STATUS_PUBLIC,
-    }
-
-
-def _row(deployment: dict, fresh: snapshot.StatusFreshness) -> dict:
-    uptime = {key: _percent(value) for key, value in deployment["uptime"].items()}
-    return {
-        **deployment,
-        "shown_status": "unknown" if fresh.stale else deployment["status"],
-        "since_dt": status_document.parse_iso(deployment["since"]),
-        "uptime_text": uptime,
-    }
-
-
-def _percent(value: float | None) -> str:
-    if value is None:
-        return "no data"
-    if value >= 1:
-        return "100%"
-    # Never round 99.996 % up to a misleading 100 %.
-    return f"{math.floor(value * 10000) / 100:.2f}%"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s" if seconds and minutes < 10 else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
 @require_GET
 @status_access(page=True)
 def status_page(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     if isinstance(page, HttpResponse):
         return page
-    response = render(request, "status/page.html", _context(request, page))
+    response = HttpResponse(pages.render(pages.viewer(request), page, full=True))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -172,7 +70,7 @@ def status_partial(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     if isinstance(page, HttpResponse):
         return page
-    response = render(request, "status/live.html", _context(request, page))
+    response = HttpResponse(pages.render(pages.viewer(request), page, full=False))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -180,12 +78,13 @@ def status_partial(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_json(request: HttpRequest) -> HttpResponse:
-    doc_bodies, meta = snapshot.json_parts()
+    meta = snapshot.meta()
     fresh = snapshot.freshness(meta)
-    envelope = snapshot.envelope(fresh)
-    body = doc_bodies["stale" if fresh.stale else "fresh"]
-    # The cached body is spliced, not re-parsed: this URL is hit hard.
-    content = envelope[:-1] + "," + body[1:]
+    bodies = snapshot.json_bodies(meta)
+    # This URL is hit hard: the document's body is encoded once per publish, and only
+    # the small envelope saying how fresh it is is made per request, then spliced.
+    head = snapshot.envelope(fresh).encode()
+    content = head[:-1] + (bodies.stale if fresh.stale else bodies.fresh)
     response = HttpResponse(content, content_type="application/json")
     return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
 
@@ -193,20 +92,25 @@ def status_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 @status_access()
 def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    badges, meta = snapshot.badge_parts()
-    entry = badges.get(deployment_id)
+    meta = snapshot.meta()
+    badges = snapshot.badges(meta)
+    entry = badges.entries.get(deployment_id)
     if entry is None:
         text = svg.badge_svg("deployment", "not found", svg.COLOURS["gone"])
         response = HttpResponse(text, content_type="image/svg+xml", status=404)
         return _cache_headers(response, max_age=settings.POND_POLL_INTERVAL)
-    name, status, confirmed = entry
-    fresh = snapshot.freshness(meta)
-    if fresh.stale:
-        message, fill = "unknown", svg.COLOURS["unknown"]
-    else:
-        message = status if confirmed else f"{status} (unconfirmed)"
-        fill = svg.colour(status)
-    response = HttpResponse(svg.badge_svg(name, message, fill), content_type="image/svg+xml")
+    stale = snapshot.freshness(meta).stale
+    image = badges.svg.get((deployment_id, stale))
+    if image is None:
+        name, status, confirmed = entry
+        if stale:
+            message, fill = "unknown", svg.COLOURS["unknown"]
+        else:
+            message = status if confirmed else f"{status} (unconfirmed)"
+            fill = svg.colour(status)
+        image = svg.badge_svg(name, message, fill).encode()
+        badges.svg[(deployment_id, stale)] = image
+    response = HttpResponse(image, content_type="image/svg+xml")
     return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
 
 
@@ -238,7 +142,7 @@ def status_feed(request: HttpRequest) -> HttpResponse:
         ended = status_document.parse_iso(incident["ended_at"])
         name = incident["deployment_name"]
         if ended:
-            title = f"{name} recovered ({incident['recovered_to']}) after {_duration(incident['duration_seconds'])} {incident['status']}"
+            title = f"{name} recovered ({incident['recovered_to']}) after {pages.duration(incident['duration_seconds'])} {incident['status']}"
         else:
             title = f"{name} is {incident['status']}"
         description = (
@@ -263,20 +167,29 @@ def status_feed(request: HttpRequest) -> HttpResponse:
 def share_link_enter(request: HttpRequest, token: str) -> HttpResponse:
     link = link_for_token(token)
     if link is None:
-        return render(request, "status/share_invalid.html", status=403)
+        return render(
+            request, "status/share_invalid.html", {"viewer": pages.viewer(request)}, status=403
+        )
     enter_share_link(request, link)
     return redirect("status_page")
 
 
 def _share_links_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"links": ShareLink.objects.all()[:200], "now": timezone.now(), **extra}
+    return {
+        "links": ShareLink.objects.all()[:200],
+        "now": timezone.now(),
+        "viewer": pages.viewer(request),
+        **extra,
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def share_links(request: HttpRequest) -> HttpResponse:
     if not can_manage_share_links(request.user):
-        return render(request, "status/share_forbidden.html", status=403)
+        return render(
+            request, "status/share_forbidden.html", {"viewer": pages.viewer(request)}, status=403
+        )
     if request.method == "GET":
         return render(request, "status/share_links.html", _share_links_context(request))
     label = request.POST.get("label", "").strip()
@@ -307,7 +220,9 @@ def share_links(request: HttpRequest) -> HttpResponse:
 @require_POST
 def share_link_revoke_view(request: HttpRequest, link_id: int) -> HttpResponse:
     if not can_manage_share_links(request.user):
-        return render(request, "status/share_forbidden.html", status=403)
+        return render(
+            request, "status/share_forbidden.html", {"viewer": pages.viewer(request)}, status=403
+        )
     if not ShareLink.objects.filter(pk=link_id).exists():
         raise Http404("No such share link.")
     share_link_revoke(link_id=link_id)

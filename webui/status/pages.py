@@ -1,0 +1,252 @@
+"""The status page's HTML, rendered once per document, page and kind of viewer.
+
+The page is the same for everyone allowed to see it except for
+
+- the kind of viewer (`Viewer`): anonymous (a public page or a share link), logged
+  in, or logged in and allowed to manage share links (the header's links differ);
+- freshness: whether the document is stale (every status then reads "unknown"),
+  decided per request, and the banner and "checked N s ago" line, which change
+  every second.
+
+So the expensive part (the model groups, their rows and the incidents) is rendered
+per (document stamp, page, stale, viewer kind) and kept in process memory with the
+document it came from (webui.status.snapshot.by_stamp); the head of the live part
+is rendered per request and spliced in. Nothing cached is rendered with a request:
+no CSRF token, user name or session data can reach it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from webui.status import document as built
+from webui.status import snapshot
+from webui.status.access import can_manage_share_links
+
+# Where the per-request head of the live part goes in a cached page. Rendered data is
+# always escaped ("<" becomes "&lt;"), so no deployment or model name can forge it.
+_HEAD_SLOT = "<!--pond-status-live-head-->"
+# Rendered pages kept per document (per process): page 1 is what nearly everyone
+# asks for; a crawler walking every page must not grow memory without bound.
+MAX_RENDERED = 48
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the page shows differently per viewer: a role, never a person."""
+
+    signed_in: bool
+    can_manage: bool
+
+    @property
+    def kind(self) -> str:
+        return "manager" if self.can_manage else "user" if self.signed_in else "anonymous"
+
+
+ANONYMOUS = Viewer(signed_in=False, can_manage=False)
+SIGNED_IN = Viewer(signed_in=True, can_manage=False)
+MANAGER = Viewer(signed_in=True, can_manage=True)
+
+# Whether a signed-in user may manage share links decides one link in the header,
+# never access (the share-links views check the permission themselves). Asking costs
+# two permission queries on every view, so the answer is kept this many seconds per
+# process: a granted or withdrawn permission shows in the header at most this late.
+MANAGER_MEMO_SECONDS = 10.0
+_MANAGER_MEMO_MAX = 10_000
+_manager_memo: dict[tuple, tuple[float, bool]] = {}
+_clock = time.monotonic
+
+
+def viewer(request) -> Viewer:
+    user = request.user
+    if not user.is_authenticated:
+        return ANONYMOUS
+    if user.is_superuser:
+        return MANAGER if user.is_active else SIGNED_IN
+    # The user's creation time and database too: a primary key alone is reused (tests).
+    key = (
+        settings.DATABASES["default"]["NAME"],
+        user.pk,
+        user.get_username(),
+        getattr(user, "date_joined", None),
+    )
+    now = _clock()
+    found = _manager_memo.get(key)
+    if found is None or found[0] <= now:
+        if len(_manager_memo) >= _MANAGER_MEMO_MAX:
+            _manager_memo.clear()
+        found = (now + MANAGER_MEMO_SECONDS, can_manage_share_links(user))
+        _manager_memo[key] = found
+    return MANAGER if found[1] else SIGNED_IN
+
+
+class Layout:
+    """One document, grouped by model and ordered once; its rendered pages."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for deployment in doc["deployments"]:
+            groups[deployment["model_id"]].append(deployment)
+        self.ordered = sorted(
+            groups.items(),
+            key=lambda item: (
+                not any(d["problem"] for d in item[1]),
+                (item[1][0].get("model_name") or item[0]).lower(),
+            ),
+        )
+        self.open_all = len(doc["deployments"]) <= 10
+        self.incidents = [
+            {
+                **incident,
+                "started": built.parse_iso(incident["started_at"]),
+                "ended": built.parse_iso(incident["ended_at"]),
+                "duration": duration(incident["duration_seconds"]),
+            }
+            for incident in doc["incidents"]
+        ]
+        self._rendered: dict[tuple, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def num_pages(self, per_page: int) -> int:
+        return max(1, math.ceil(len(self.ordered) / per_page))
+
+    def groups(self, page: int, per_page: int, *, stale: bool) -> list[dict[str, Any]]:
+        shown = self.ordered[(page - 1) * per_page : page * per_page]
+        return [
+            {
+                "model_id": model_id,
+                "model_name": rows[0].get("model_name") or model_id or "(no model)",
+                "deployments": [_row(d, stale=stale) for d in rows],
+                "problem": any(d["problem"] for d in rows),
+                "open": self.open_all or any(d["problem"] or not d["confirmed"] for d in rows),
+                "count": len(rows),
+            }
+            for model_id, rows in shown
+        ]
+
+    def rendered(self, key: tuple, render) -> tuple[str, str]:
+        found = self._rendered.get(key)
+        if found is None:
+            found = render()
+            with self._lock:
+                if len(self._rendered) >= MAX_RENDERED:
+                    self._rendered.pop(next(iter(self._rendered)))
+                self._rendered[key] = found
+        return found
+
+
+def _row(deployment: dict, *, stale: bool) -> dict:
+    uptime = {key: percent(value) for key, value in deployment["uptime"].items()}
+    return {
+        **deployment,
+        "shown_status": "unknown" if stale else deployment["status"],
+        "since_dt": built.parse_iso(deployment["since"]),
+        "uptime_text": uptime,
+    }
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "no data"
+    if value >= 1:
+        return "100%"
+    # Never round 99.996 % up to a misleading 100 %.
+    return f"{math.floor(value * 10000) / 100:.2f}%"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds and minutes < 10 else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def layout(meta: dict[str, Any]) -> Layout:
+    # From the document this process already holds (the feed reads it too).
+    return snapshot.by_stamp(
+        "layout",
+        built.DOC_KEY,
+        snapshot.stamp_of(meta),
+        Layout,
+        source=lambda: snapshot.document(meta),
+    )
+
+
+def _head(summary: dict[str, Any], fresh: snapshot.StatusFreshness) -> str:
+    if fresh.stale:
+        banner, kind = "Status unknown", "warning"
+    elif summary["failing"]:
+        banner, kind = summary["banner"], "error"
+    elif summary["unconfirmed_failing"]:
+        banner, kind = summary["banner"], "warning"
+    else:
+        banner, kind = summary["banner"], "success"
+    return render_to_string(
+        "status/live_head.html",
+        {
+            "fresh": fresh,
+            "checked_ago": duration(fresh.age_seconds) if fresh.age_seconds is not None else None,
+            "banner": banner,
+            "banner_kind": kind,
+        },
+    )
+
+
+def render(who: Viewer, page: int, *, full: bool) -> str:
+    """The status page (`full`) or its live part, for this viewer kind, now."""
+    meta = snapshot.meta()
+    fresh = snapshot.freshness(meta)
+    shape = layout(meta)
+    per_page = settings.POND_STATUS_PAGE_SIZE
+    page = min(page, shape.num_pages(per_page))
+    # Everything the cached output depends on besides the document itself.
+    key = (
+        full,
+        page,
+        fresh.stale,
+        who.kind if full else "",
+        per_page,
+        settings.POND_STATUS_REFRESH_SECONDS,
+        settings.POND_STATUS_CONFIRMATIONS,
+    )
+
+    def build() -> tuple[str, str]:
+        num_pages = shape.num_pages(per_page)
+        context = {
+            "live_head": mark_safe(_HEAD_SLOT),  # noqa: S308 - a constant comment
+            "groups": shape.groups(page, per_page, stale=fresh.stale),
+            "stale": fresh.stale,
+            "incidents": shape.incidents,
+            "page": page,
+            "pages": range(1, num_pages + 1) if num_pages > 1 else (),
+            "refresh_seconds": settings.POND_STATUS_REFRESH_SECONDS,
+            "confirmations": settings.POND_STATUS_CONFIRMATIONS,
+            "viewer": who,
+        }
+        text = render_to_string("status/page.html" if full else "status/live.html", context)
+        before, slot, after = text.partition(_HEAD_SLOT)
+        if not slot:
+            raise RuntimeError("status template lost its live head slot")
+        return before, after
+
+    before, after = shape.rendered(key, build)
+    return before + _head(shape.doc["summary"], fresh) + after
