@@ -29,8 +29,10 @@ import functools
 import hashlib
 import hmac
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -152,12 +154,57 @@ def _personalise(entry: dict, request: HttpRequest, *, hit: str) -> HttpResponse
     return response
 
 
+class _Recent:
+    """The last pages this process served, so a hit costs no transfer or decoding.
+
+    An entry never changes under its key (the key holds the generation and scope),
+    so a local copy is good until the entry's own expiry.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_recent = _Recent(size=256)
+
+
 def _read(key: str) -> dict | None:
+    local = _recent.get(key)
+    if local is not None and time.time() < local["exp"]:
+        return local
     try:
         entry = _cache().get(key)
     except Exception:
         return None
-    return entry if isinstance(entry, dict) and "body" in entry and "exp" in entry else None
+    if not (isinstance(entry, dict) and "body" in entry and "exp" in entry):
+        return None
+    if time.time() < entry["exp"]:
+        _recent.put(key, entry)
+    return entry
 
 
 def _render(
@@ -199,7 +246,16 @@ def _render(
     return response, entry
 
 
+def _forget(key: str) -> None:
+    _recent.drop(key)
+    try:
+        _cache().delete(key)
+    except Exception:
+        log.warning("could not drop a rendered page", exc_info=True)
+
+
 def _store(key: str, entry: dict) -> None:
+    _recent.put(key, entry)
     try:
         _cache().set(key, entry, timeout=max(ttl(), 1.0) * (_GRACE_TTLS + 1))
     except Exception:
@@ -235,6 +291,8 @@ def cached_page(view: View) -> View:
                         return _personalise(latest, request, hit="hit")
                     response, fresh = _render(view, request, args, kwargs)
                     if fresh is None:
+                        # Whatever is kept is older than this answer: nobody gets it now.
+                        _forget(key)
                         return _finish(response, request, "skip")
                     _store(key, fresh)
                     return _personalise(fresh, request, hit="miss")
