@@ -55,3 +55,16 @@ def test_effective_status_reads_like_a_dict_of_every_version(no_upstream):
     assert effective.get("ver_9") is None and effective.get("ver_9", "x") == "x"
     with pytest.raises(KeyError):
         effective["ver_9"]
+
+
+@pytest.mark.django_db
+def test_the_per_status_version_lists_are_kept_per_model_list(no_upstream):
+    _catalog(("ver_1", "v1", "production", time.time() - 60, "s3://a"), ("ver_2", "v2", "draft", time.time(), ""))
+    estate = sources.estate_load()
+    in_production = selectors._upstream_in_status(estate, "production")
+    assert [v.id for v in in_production["mdl_1"]] == ["ver_1"]
+    assert selectors._upstream_in_status(sources.estate_load(), "production") is in_production
+    assert selectors._artifact_gaps(estate) is selectors._artifact_gaps(sources.estate_load())
+    # Only the problems: the total still counts every model.
+    truth = selectors.production_truth(estate, only_problems=True)
+    assert truth.total_models == 1

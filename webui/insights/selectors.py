@@ -19,7 +19,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
-from webui.insights.sources import Estate, ModelRef, VersionRef
+from webui.insights.sources import Estate, ModelRef, VersionRef, shared_index
 from webui.reviews.effective import EffectiveStatus, versions_effective_status
 
 # A deployment in one of these is (or is about to be) answering requests.
@@ -100,6 +100,42 @@ def _effective(estate: Estate) -> Mapping[str, EffectiveStatus]:
     return _Effective(by_id, decided)
 
 
+def _upstream_in_status(estate: Estate, status: str) -> dict[str, list[VersionRef]]:
+    """Model id -> its versions whose upstream status is `status`, in the model's order.
+
+    Kept per model list (see `shared_index`): for a model no ledger entry touched, these
+    are exactly its versions with that effective status, so the selectors need not look
+    at each of 100,000 versions per page.
+    """
+    models = estate.models
+    return shared_index(
+        f"upstream-status:{status}",
+        models,
+        lambda: {m.id: [v for v in m.versions if v.status == status] for m in models if m.versions},
+    )
+
+
+def _in_effective_status(
+    model: ModelRef,
+    status: str,
+    effective: Mapping[str, EffectiveStatus],
+    index: dict[str, list[VersionRef]],
+    *,
+    unknown_as_upstream: bool = False,
+) -> list[tuple[VersionRef, EffectiveStatus | None]]:
+    """(version, effective status) of the model's versions whose effective status is
+    `status`; a version `effective` does not know counts by its upstream status when
+    `unknown_as_upstream`, else not at all."""
+    if type(effective) is _Effective and model.id not in effective.decided_models:
+        return [(v, effective.get(v.id)) for v in index.get(model.id, ())]
+    found = []
+    for v in model.versions or ():
+        eff = effective.get(v.id)
+        if (eff.status if eff is not None else (v.status if unknown_as_upstream else None)) == status:
+            found.append((v, eff))
+    return found
+
+
 class _Effective(Mapping):
     """Version id -> EffectiveStatus for every version in `by_id`: the ledger's decision
     where it made one, else what JFrog ML says. Looked up lazily: pages read a few of
@@ -108,6 +144,8 @@ class _Effective(Mapping):
     def __init__(self, by_id: dict[str, VersionRef], decided: dict[str, EffectiveStatus]) -> None:
         self._by_id = by_id
         self._decided = decided
+        # Models with a version whose status the ledger decided (may differ from upstream's).
+        self.decided_models = {by_id[v].model_id for v in decided if v in by_id}
 
     def __getitem__(self, vid: str) -> EffectiveStatus:
         found = self._decided.get(vid)
@@ -124,6 +162,7 @@ class _Effective(Mapping):
 
     def __contains__(self, vid: object) -> bool:
         return vid in self._by_id
+
 
     def __iter__(self):
         return iter(self._by_id)
@@ -207,15 +246,20 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _production_row(
-    model: ModelRef, deployments: list[Any], effective: Mapping[str, EffectiveStatus], estate: Estate, rule: ProductionRule
+    model: ModelRef,
+    deployments: list[Any],
+    effective: Mapping[str, EffectiveStatus],
+    estate: Estate,
+    rule: ProductionRule,
+    in_production: dict[str, list[VersionRef]] | None = None,
 ) -> ProductionRow:
     link = model_link(model, model.id)
-    versions = model.versions or ()
-    prod = []
-    for v in versions:
-        eff = effective.get(v.id)
-        if eff is not None and eff.status == "production":
-            prod.append(ProductionVersion(v, eff, version_link(v)))
+    if in_production is None:
+        in_production = _upstream_in_status(estate, "production")
+    prod = [
+        ProductionVersion(v, eff, version_link(v))
+        for v, eff in _in_effective_status(model, "production", effective, in_production)
+    ]
     served = []
     for d in deployments:
         version = estate.versions_by_id.get(d.model_version_id or "")
@@ -302,14 +346,24 @@ def production_truth(estate: Estate, *, only_problems: bool = False) -> Producti
     for d in estate.deployments:
         by_model[d.model_id or ""].append(d)
     rule = ProductionRule.from_settings()
-    rows = [_production_row(m, by_model.get(m.id, []), effective, estate, rule) for m in estate.models]
+    in_production = _upstream_in_status(estate, "production")
+    models = estate.models
+    if only_problems:
+        # Every flag is about a production version or a deployment: a model with
+        # neither has none, and its row need not be built just to be dropped.
+        models = [
+            m
+            for m in models
+            if m.id in by_model or _in_effective_status(m, "production", effective, in_production)
+        ]
+    rows = [_production_row(m, by_model.get(m.id, []), effective, estate, rule, in_production) for m in models]
     problems = [r for r in rows if r.has_problem]
     counts = Counter(f.code for r in rows for f in r.flags)
     shown = problems if only_problems else rows
     shown = sorted(shown, key=lambda r: (not r.has_problem, r.model.display_name.lower(), r.model.id))
     return ProductionTruth(
         rows=shown,
-        total_models=len(rows),
+        total_models=len(estate.models),
         problem_models=len(problems),
         flag_counts=dict(counts),
         deployments_known=estate.deployments_known,
@@ -357,6 +411,23 @@ def _age_text(seconds: float) -> str:
 
 def _threshold(name: str) -> float:
     return float(getattr(settings, name))
+
+
+def _artifact_gaps(estate: Estate) -> tuple[list[tuple[ModelRef, VersionRef]], int]:
+    """(model, version) of every version with an empty artifact path, and how many
+    versions were not checked (path unknown); kept per model list."""
+
+    def find() -> tuple[list[tuple[ModelRef, VersionRef]], int]:
+        without, unchecked = [], 0
+        for m in estate.models:
+            for v in m.versions or ():
+                if v.artifact_path is None:
+                    unchecked += 1
+                elif not v.artifact_path.strip():
+                    without.append((m, v))
+        return without, unchecked
+
+    return shared_index("artifact-gaps", estate.models, find)
 
 
 def hygiene(estate: Estate) -> Hygiene:
@@ -441,19 +512,15 @@ def hygiene(estate: Estate) -> Hygiene:
         )
     )
 
-    no_artifact, unchecked = [], 0
-    for m in estate.models:
-        for v in m.versions or ():
-            if v.artifact_path is None:
-                unchecked += 1
-            elif not v.artifact_path.strip():
-                no_artifact.append(
-                    Finding(
-                        f"Version {v.label} of {m.display_name} has no artifact path.",
-                        (version_link(v), model_link(m, m.id)),
-                        v.created_at,
-                    )
-                )
+    without, unchecked = _artifact_gaps(estate)
+    no_artifact = [
+        Finding(
+            f"Version {v.label} of {m.display_name} has no artifact path.",
+            (version_link(v), model_link(m, m.id)),
+            v.created_at,
+        )
+        for m, v in without
+    ]
     sections.append(
         HygieneSection(
             "missing_artifact",
@@ -480,11 +547,10 @@ def hygiene(estate: Estate) -> Hygiene:
 
     draft_limit = _threshold("POND_INSIGHTS_STALE_DRAFT_SECONDS")
     drafts = []
+    in_draft = _upstream_in_status(estate, "draft")
     for m in estate.models:
-        for v in m.versions or ():
-            eff = effective.get(v.id)
-            status = eff.status if eff is not None else v.status
-            if status != "draft" or v.created_at is None:
+        for v, _ in _in_effective_status(m, "draft", effective, in_draft, unknown_as_upstream=True):
+            if v.created_at is None:
                 continue
             age = (now - v.created_at).total_seconds()
             if age > draft_limit:

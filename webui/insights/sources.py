@@ -100,14 +100,14 @@ class Estate:
     def models_by_id(self) -> dict[str, ModelRef]:
         if self._models_by_id is None:
             models = self.models
-            self._models_by_id = _index("models", models, lambda: {m.id: m for m in models})
+            self._models_by_id = shared_index("models", models, lambda: {m.id: m for m in models})
         return self._models_by_id
 
     @property
     def versions_by_id(self) -> dict[str, VersionRef]:
         if self._versions_by_id is None:
             models = self.models
-            self._versions_by_id = _index(
+            self._versions_by_id = shared_index(
                 "versions", models, lambda: {v.id: v for m in models for v in (m.versions or ())}
             )
         return self._versions_by_id
@@ -116,10 +116,11 @@ class Estate:
 # Lookups over the model list of the last estate, by name: estates made from one
 # loaded catalog share its model list (see `_models_from_catalog`), so they share
 # these too instead of indexing 100,000 versions per page. Shared: never mutate.
-_indexes: dict[str, tuple[list, dict]] = {}
+_indexes: dict[str, tuple[list, Any]] = {}
 
 
-def _index(name: str, models: list[ModelRef], build: Callable[[], dict]) -> dict:
+def shared_index(name: str, models: list[ModelRef], build: Callable[[], Any]) -> Any:
+    """build() once per model list (by identity) under `name`; shared, never mutate it."""
     kept = _indexes.get(name)
     if kept is not None and kept[0] is models:
         return kept[1]
