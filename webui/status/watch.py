@@ -7,17 +7,17 @@ process that serves status views keeps a watcher thread subscribed to it: a
 request then reads the stamp from memory, and what was derived from that document
 (webui.status.snapshot.by_stamp) too.
 
-The watcher is trusted only while it is in touch: it re-reads the meta part from
-the cache every CHECK_EVERY seconds (which also catches an announcement lost with
-a broken connection) and is not believed once TRUST_FOR seconds pass without a
-successful read or message. Then, and without Redis (a file cache), and before it
+An announcement only nudges the watcher: it then reads the meta part from the
+cache, which holds the newest one whatever order announcements arrive in. It also
+reads it every CHECK_EVERY seconds (which catches an announcement lost with a
+broken connection), and it is not believed once TRUST_FOR seconds pass without a
+successful read. Then, and without Redis (a file cache), and before it
 has heard anything, requests read the meta part from the cache as before.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -56,6 +56,7 @@ class Watcher:
         self.meta: dict[str, Any] | None = None
         self.heard = float("-inf")  # monotonic time of the last sign the meta is current
         self.stopping = threading.Event()
+        self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="pond-status-watch", daemon=True)
 
     def current(self) -> dict[str, Any] | None:
@@ -66,14 +67,21 @@ class Watcher:
 
     def offer(self, meta: dict[str, Any]) -> None:
         """A meta part this process published itself (in touch only if Redis is)."""
-        self.meta = meta
+        with self._lock:
+            self.meta = meta
 
-    def _check(self) -> None:
+    def _refresh(self) -> None:
+        """Read the meta part from the cache: the newest written, whatever order
+        announcements arrive in."""
+        before = self.meta
         meta = self.backend.get(self.meta_key)  # None on a miss and when Redis is down
         if meta is None:
             self.heard = float("-inf")  # not in touch, or nothing published: not trusted
             return
-        self.meta = meta
+        with self._lock:
+            # A meta this process published while the read was on its way is newer.
+            if self.meta is before:
+                self.meta = meta
         self.heard = time.monotonic()
 
     def _run(self) -> None:
@@ -86,15 +94,14 @@ class Watcher:
                 pubsub.subscribe(self.channel)
                 checked = float("-inf")
                 while not self.stopping.is_set():
-                    if time.monotonic() - checked >= CHECK_EVERY:
-                        checked = time.monotonic()
-                        self._check()
-                    message = pubsub.get_message(timeout=min(CHECK_EVERY / 2, 0.5))
-                    if message and message.get("type") == "message":
-                        meta = json.loads(message["data"])
-                        if isinstance(meta, dict) and meta.get("stamp"):
-                            self.meta = meta
-                            self.heard = time.monotonic()
+                    if time.monotonic() - checked < CHECK_EVERY:
+                        message = pubsub.get_message(timeout=min(CHECK_EVERY / 2, 0.5))
+                        if message is None:
+                            continue
+                    # An announcement, or time to check: either way the cache says
+                    # which document is newest (announcements may arrive out of order).
+                    checked = time.monotonic()
+                    self._refresh()
             except Exception:  # Redis away or a bad message: requests read the cache meanwhile
                 self.heard = float("-inf")
                 log.debug("status watcher lost Redis; retrying", exc_info=True)
@@ -147,8 +154,9 @@ def announce(meta: dict[str, Any]) -> None:
     if backend is None:
         return
     try:
+        # Only a nudge: watchers read the meta part itself from the cache.
         backend.client.get_client(write=True).publish(
-            backend.make_key(CHANNEL), json.dumps(meta, separators=(",", ":"))
+            backend.make_key(CHANNEL), str(meta.get("stamp", ""))
         )
     except Exception:  # watchers re-read the cache every CHECK_EVERY seconds anyway
         log.warning("could not announce the new status document", exc_info=True)
