@@ -130,3 +130,21 @@ def test_the_catalogs_figures_are_computed_once_per_loaded_catalog():
     # A new catalog (a refresh, a write) is a new object: its figures are its own.
     newer = catalog.Catalog(rows=rows[:0], built_at=time.time(), complete=True, full_at=time.time())
     assert newer.overview_figures(recent=8).model_count == 0
+
+
+def test_the_model_list_sorts_every_row_once_per_catalog_and_filters_in_that_order(fault, long_ttl):
+    fault.on("GET", "/v1/deployments", json_response({"deployments": []}))
+    names = ["beta", "alpha", "gamma-search", "delta-search", "alpha"]
+    now = time.time()
+    rows = [
+        catalog.model_row(catalog.Model(id=f"mdl_{i}", name=n, versions_count=i), (), now - i)
+        for i, n in enumerate(names)
+    ]
+    cat = catalog.save(catalog.Catalog(rows=rows, built_at=now, complete=True, full_at=now))
+    first = services.model_list(sort="name")
+    assert [r.model.id for r in first.rows] == ["mdl_1", "mdl_4", "mdl_0", "mdl_3", "mdl_2"]
+    order = cat._kept[("model_list:order", "name")]
+    searched = services.model_list(q="search", sort="-name")
+    assert [r.model.id for r in searched.rows] == ["mdl_2", "mdl_3"]
+    assert cat._kept[("model_list:order", "name")] is order  # not sorted again
+    assert [r.model.id for r in services.model_list(sort="versions").rows] == ["mdl_4", "mdl_3", "mdl_2", "mdl_1", "mdl_0"]

@@ -358,33 +358,28 @@ def model_list(
 
     needle = (q or "").strip().lower()
     C = catalog
-    # One pass with the cheapest tests first; the haystack is precomputed per load.
-    selected = [
-        row
-        for row, text, statuses in zip(cat.rows, cat.haystack, cat.statuses, strict=True)
-        if (not framework or row[C.FRAMEWORK] == framework)
-        and (not task_type or row[C.TASK_TYPE] == task_type)
-        and (not tag or tag in row[C.TAGS])
-        and (not has_status or has_status in statuses)
-        and (not needle or needle in text)
-    ]
     key = sort.lstrip("-")
     reverse = sort.startswith("-")
-    if key == "name":
-        selected.sort(key=lambda r: ((r[C.NAME] or "").lower(), r[C.ID]), reverse=reverse)
-    elif key == "updated":
-        # "updated" means most recent first; "-updated" oldest first.
-        selected.sort(key=lambda r: (r[C.UPDATED] or 0.0, r[C.ID]), reverse=not reverse)
-    elif key == "versions":
-        selected.sort(key=lambda r: (r[C.COUNT] or 0, (r[C.NAME] or "").lower()), reverse=not reverse)
-    else:
-        selected.sort(key=lambda r: ((r[C.FRAMEWORK] or "\uffff").lower(), (r[C.NAME] or "").lower()), reverse=reverse)
+    # Every row in this sort's order, computed once per loaded catalog: filtering keeps
+    # that order (the sort is stable), so a search sorts nothing per request.
+    order = cat.once(("model_list:order", sort), lambda: _sorted_indexes(cat.rows, key, reverse))
+    rows, haystack, statuses = cat.rows, cat.haystack, cat.statuses
+    # One pass with the cheapest tests first; the haystack is precomputed per load.
+    selected = [
+        rows[i]
+        for i in order
+        if (not framework or rows[i][C.FRAMEWORK] == framework)
+        and (not task_type or rows[i][C.TASK_TYPE] == task_type)
+        and (not tag or tag in rows[i][C.TAGS])
+        and (not has_status or has_status in statuses[i])
+        and (not needle or needle in haystack[i])
+    ]
 
     total = len(selected)
     num_pages = max(1, math.ceil(total / per_page))
     page = min(page, num_pages)
     window = selected[(page - 1) * per_page : page * per_page]
-    summaries = _summaries(deployments)
+    summaries = _derive("model_list:summaries", deployments, lambda: _summaries(deployments))
     out = [
         ModelRow(
             model=C.row_model(row),
@@ -412,6 +407,21 @@ def model_list(
         catalog_complete=cat.complete,
         freshness=Freshness.combine(Freshness.from_timestamp(cat.built_at), dep_fresh),
     )
+
+
+def _sorted_indexes(rows: list[tuple], key: str, reverse: bool) -> list[int]:
+    C = catalog
+    if key == "name":
+        sort_key, backwards = (lambda i: ((rows[i][C.NAME] or "").lower(), rows[i][C.ID])), reverse
+    elif key == "updated":
+        # "updated" means most recent first; "-updated" oldest first.
+        sort_key, backwards = (lambda i: (rows[i][C.UPDATED] or 0.0, rows[i][C.ID])), not reverse
+    elif key == "versions":
+        sort_key, backwards = (lambda i: (rows[i][C.COUNT] or 0, (rows[i][C.NAME] or "").lower())), not reverse
+    else:
+        sort_key = lambda i: ((rows[i][C.FRAMEWORK] or "\uffff").lower(), (rows[i][C.NAME] or "").lower())  # noqa: E731
+        backwards = reverse
+    return sorted(range(len(rows)), key=sort_key, reverse=backwards)
 
 
 # --- one model ---------------------------------------------------------------------------------
