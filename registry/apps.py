@@ -17,9 +17,16 @@ def _user_changed(sender, instance, **kwargs) -> None:
     forget_user(instance.pk)
 
 
-def _recount(sender, using="default", **kwargs) -> None:
+def _recount(sender, using="default", apps=None, **kwargs) -> None:
     from registry.rowcount import recount_all
 
+    # After a partial migrate (or one backwards) the table may be older than this code.
+    try:
+        fields = {f.name for f in apps.get_model("registry", "RowCount")._meta.get_fields()} if apps else None
+    except LookupError:
+        return
+    if fields is not None and "changes" not in fields:
+        return
     recount_all(using)
 
 

@@ -107,6 +107,34 @@ def forget_user(user_id: Any) -> None:
     token_cache.forget(user_id=user_id)
 
 
+def remembered_bearer(request) -> Any | None:
+    """The user of the request's bearer token if this process checked it within the TTL.
+
+    Such a user passes HasRegistryAccess (a token's user, or the service principal), so a
+    view may answer a read without DRF's machinery (RegistryApi.dispatch); anything else
+    (no token, an unknown or expired one, basic auth) returns None: the full path decides."""
+    header = authentication.get_authorization_header(request).split()
+    if len(header) != 2 or header[0].lower() != b"bearer" or token_cache_seconds() <= 0:
+        return None
+    try:
+        token = header[1].decode()
+    except UnicodeDecodeError:
+        return None
+    service_token = settings.REGISTRY_SERVICE_TOKEN
+    if service_token and hmac.compare_digest(token.encode(), service_token.encode()):
+        key = _service_key(service_token)
+    else:
+        key = token_hash(token)
+    cached = token_cache.get(key)
+    if cached is None or not isinstance(cached[1], ApiToken | ServicePrincipal):
+        return None
+    return cached[0]
+
+
+def _service_key(service_token: str) -> str:
+    return "service:" + token_hash(f"{settings.REGISTRY_SERVICE_USERNAME}:{service_token}")
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request) -> tuple[Any, Any] | None:
         header = authentication.get_authorization_header(request).split()
@@ -139,7 +167,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     @staticmethod
     def _service_principal(service_token: str, ttl: float) -> tuple[Any, Any]:
         username = settings.REGISTRY_SERVICE_USERNAME
-        key = "service:" + token_hash(f"{username}:{service_token}")
+        key = _service_key(service_token)
         cached = token_cache.get(key) if ttl > 0 else None
         if cached is not None:
             return cached

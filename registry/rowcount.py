@@ -5,12 +5,18 @@ tables, so a bulk insert costs one update; SQLite: row-level) and the first coun
 one transaction. Every insert and delete, whoever makes it (services, bulk seeding,
 raw SQL), moves the count in the same transaction; a TRUNCATE of the table resets it.
 
+Migration 0004 adds `changes`, moved by every insert, update, delete and truncate
+(PostgreSQL: updates counted at commit, by a deferred trigger), which registry.readcache
+uses to know a cached answer is still true.
+
 A missing row means "unknown" and readers count the table instead. Rows go missing
 only when the count table itself is emptied (`flush`, which tests do between
 transactional tests); `post_migrate`, which `flush` sends, recounts.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from django.db import connections, transaction
 
@@ -47,8 +53,20 @@ def recount(table: str, using: str = "default") -> int | None:
         cursor.execute(f"SELECT count(*) FROM {quoted}")  # noqa: S608 - a name from COUNTED, quoted
         (count,) = cursor.fetchone()
         cursor.execute("DELETE FROM registry_rowcount WHERE \"table\" = %s", [table])
-        cursor.execute("INSERT INTO registry_rowcount (\"table\", row_count) VALUES (%s, %s)", [table, count])
+        # `changes` starts anywhere but where a process may have cached something under it.
+        cursor.execute(
+            "INSERT INTO registry_rowcount (\"table\", row_count, changes) VALUES (%s, %s, %s)",
+            [table, count, secrets.randbits(62)],
+        )
     return count
+
+
+def read(table: str, using: str = "default") -> tuple[int, int] | None:
+    """(rows, changes) of `table`, or None while unknown."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT row_count, changes FROM registry_rowcount WHERE \"table\" = %s", [table])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def recount_all(using: str = "default", **_: object) -> None:
