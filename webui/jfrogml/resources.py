@@ -26,9 +26,7 @@ DEPLOYMENT_STATUSES = ("deploying", "active", "stopped", "failed")
 
 
 def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
+    if value is None or type(value) is str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -93,6 +91,8 @@ def parse_datetime(value: Any) -> datetime | None:
 def _metrics(value: Any) -> dict[str, float]:
     if not isinstance(value, dict):
         return {}
+    if all(type(k) is str and type(v) is float for k, v in value.items()):
+        return dict(value)  # the common case
     out: dict[str, float] = {}
     for key, raw in value.items():
         number = _float(raw)
@@ -104,6 +104,8 @@ def _metrics(value: Any) -> dict[str, float]:
 def _parameters(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
+    if all(type(k) is str and type(v) is str for k, v in value.items()):
+        return dict(value)  # the common case
     return {str(k): ("" if v is None else _str(v) or "") for k, v in value.items()}
 
 
@@ -122,6 +124,8 @@ def _object(data: Any, what: str) -> dict:
 
 
 def _extra(data: dict, known: frozenset[str]) -> dict:
+    if data.keys() <= known:
+        return {}  # the common case: nothing beyond the spec's fields
     return {k: v for k, v in data.items() if k not in known}
 
 
