@@ -71,3 +71,26 @@ def test_the_counts_are_kept_for_the_configured_seconds(registry, poll, users, s
     assert "<strong>0</strong> models need attention" in _attention()  # kept
     settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.0
     assert "<strong>1</strong> model needs attention" in _attention()  # computed afresh
+
+
+def test_the_kept_counts_outlive_an_emptied_shared_cache_only_for_their_seconds(registry, poll, users, settings):
+    from django.core.cache import caches
+
+    from webui.insights.templatetags import insights as tags
+
+    model = registry.model("churn")
+    live = registry.version(model["id"], "1.0", status="production")
+    registry.deployment(model["id"], live["id"], "churn-prod")
+    poll()
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
+    assert "<strong>0</strong> models need attention" in _attention()
+    other = registry.model("fraud")
+    registry.version(other["id"], "1.0", status="production")
+    from webui.jfrogml import catalog
+
+    catalog.catalog_refresh()
+    caches["default"].clear()  # Redis restarted: this process still has them, as computed
+    assert "<strong>0</strong> models need attention" in _attention()
+    for key, (until, counts) in list(tags._kept.items()):
+        tags._kept[key] = (0.0, counts)  # their seconds are up
+    assert "<strong>1</strong> model needs attention" in _attention()

@@ -4,6 +4,7 @@ metric trend. `{% load insights %}` then one tag where the partial belongs."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django import template
@@ -51,26 +52,47 @@ def insights_attention() -> dict[str, Any]:
 
     # The overview is Pond's busiest page and the counts span every model: they are
     # kept for a few seconds (POND_INSIGHTS_ATTENTION_SECONDS) like the data they read.
+    # They are also kept in this process until the same moment, so that a page after
+    # the shared cache was emptied (a Redis restart) does not recompute them at once.
     ttl = float(getattr(settings, "POND_INSIGHTS_ATTENTION_SECONDS", 0))
     key = f"insights:attention:{upstream_namespace()}"
     if ttl > 0:
+        local = _kept.get(_local_key(key))
+        if local is not None and time.time() < local[0]:
+            return {"attention": local[1]}
         try:
             kept = caches["default"].get(key)
         except Exception:  # a cache outage costs speed, never the overview
             kept = None
-        if isinstance(kept, selectors.Attention):
-            return {"attention": kept}
+        if isinstance(kept, dict) and isinstance(kept.get("counts"), selectors.Attention):
+            until = float(kept.get("until") or 0.0)
+            if time.time() < until:
+                _kept[_local_key(key)] = (until, kept["counts"])
+                return {"attention": kept["counts"]}
     try:
         estate = estate_load(with_experiments=True, with_artifacts=True)
     except JFrogMLError as exc:
         return {"error": exc.message}
     counts = selectors.attention(estate)
     if ttl > 0 and estate.deployments_known:
+        until = time.time() + ttl
+        _kept[_local_key(key)] = (until, counts)
         try:
-            caches["default"].set(key, counts, timeout=ttl)
+            caches["default"].set(key, {"counts": counts, "until": until}, timeout=ttl)
         except Exception:
             log.warning("could not keep the insight counts", exc_info=True)
     return {"attention": counts}
+
+
+# key -> (until, counts): the overview's counts as this process last computed or read
+# them, valid until the same moment as the shared entry.
+_kept: dict[tuple[str, str], tuple[float, selectors.Attention]] = {}
+
+
+def _local_key(key: str) -> tuple[str, str]:
+    # Per shared cache too (tests give each test a cache of its own).
+    conf = settings.CACHES.get("default", {})
+    return key, f"{conf.get('LOCATION')}|{conf.get('KEY_PREFIX', '')}"
 
 
 @register.inclusion_tag("insights/_weekly.html")
