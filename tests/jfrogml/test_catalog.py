@@ -261,3 +261,25 @@ def test_after_the_first_page_the_other_model_pages_are_asked_for_together(fault
     rest = sorted(r.at for r in calls[1:])
     # Asked for together: each answer takes 0.3 s, and none waited for another.
     assert rest[-1] - rest[0] < 0.25, rest
+
+
+def test_a_refresh_that_finds_nothing_changed_keeps_the_rows_and_only_retimes_them(fault):
+    fault.on("GET", "/v1/models", json_response({"models": [{"id": "mdl_1", "name": "kept"}], "total_count": 1}))
+    fault.on("GET", "/v1/models/mdl_1/versions", json_response({"versions": []}))
+    first = catalog.catalog_refresh()
+    figures = first.overview_figures()
+    built_before = first.built_at
+    time.sleep(0.01)
+    second = catalog.catalog_refresh()
+    # This process keeps its loaded catalog (and what it derived from it), retimed.
+    assert catalog.load() is first and first.overview_figures() is figures
+    assert second is first and first.built_at > built_before
+    catalog.reset_local_state()  # as another process would see it: the new time
+    seen = catalog.load()
+    assert seen is not first and seen.built_at == first.built_at and seen.rows == first.rows
+    # A change upstream: new rows, a new stamp, a new catalog everywhere.
+    fault.on("GET", "/v1/models", json_response({"models": [{"id": "mdl_1", "name": "renamed"}], "total_count": 1}))
+    third = catalog.catalog_refresh()
+    assert catalog._data_id(third.stamp) != catalog._data_id(first.stamp)
+    catalog.reset_local_state()
+    assert [r[catalog.NAME] for r in catalog.load().rows] == ["renamed"]

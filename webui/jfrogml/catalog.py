@@ -274,6 +274,36 @@ def save(catalog: Catalog) -> Catalog:
     return catalog
 
 
+def _data_id(stamp: object) -> object:
+    """The part of a stamp that names the rows: "<id>" or "<id>@<built_at>@<full_at>"."""
+    return stamp.split("@", 1)[0] if isinstance(stamp, str) else stamp
+
+
+def _retime(catalog: Catalog, stamp: object) -> Catalog:
+    """Take the refresh times a touched stamp carries (see `_touch`)."""
+    if isinstance(stamp, str) and stamp.count("@") == 2:
+        try:
+            _, built_at, full_at = stamp.split("@")
+            catalog.built_at, catalog.full_at = float(built_at), float(full_at)
+        except ValueError:
+            return catalog
+        catalog.stamp = stamp
+    return catalog
+
+
+def _touch(current: Catalog, built_at: float, full_at: float) -> Catalog:
+    """A refresh that found the rows unchanged: only the stamp's times change, so no
+    process reloads (and re-derives) the catalog for nothing."""
+    _, stamp_key = _keys()
+    stamp = f"{_data_id(current.stamp)}@{built_at!r}@{full_at!r}"
+    try:
+        caches["default"].set(stamp_key, stamp, timeout=_setting("JFROG_ML_STALE_KEEP", 7 * 24 * 3600))
+    except Exception:
+        log.warning("could not store the catalog's stamp", exc_info=True)
+    _memo[upstream_namespace()] = _retime(current, stamp)
+    return current
+
+
 def load() -> Catalog | None:
     """The stored catalog (from this process' memory while its stamp is current)."""
     data_key, stamp_key = _keys()
@@ -286,6 +316,8 @@ def load() -> Catalog | None:
     memo = _memo.get(ns)
     if memo is not None and memo.stamp == stamp:
         return memo
+    if memo is not None and stamp is not None and memo.stamp and _data_id(memo.stamp) == _data_id(stamp):
+        return _retime(memo, stamp)  # the same rows, refreshed since
     try:
         payload = cache.get(data_key)
     except Exception:
@@ -303,6 +335,8 @@ def load() -> Catalog | None:
         stamp=payload.get("stamp", ""),
         patched=payload.get("patched") or {},
     )
+    if stamp is not None and _data_id(stamp) == catalog.stamp:
+        _retime(catalog, stamp)
     _memo[ns] = catalog
     return catalog
 
@@ -442,7 +476,17 @@ def _store(rows: dict[str, tuple], started: float) -> Catalog:
     complete = all(row[VERSIONS] is not None for row in final)
     catalog = Catalog(rows=final, built_at=started, complete=complete, full_at=started)
     with lock(f"catalog-write:{upstream_namespace()}", timeout=10, blocking=True):
-        return save(_keep_late_patches(catalog, started))
+        catalog = _keep_late_patches(catalog, started)
+        current = load()
+        if (
+            current is not None
+            and current.stamp
+            and current.complete == catalog.complete
+            and current.patched == catalog.patched
+            and current.rows == catalog.rows
+        ):
+            return _touch(current, catalog.built_at, catalog.full_at)
+        return save(catalog)
 
 
 def _keep_late_patches(catalog: Catalog, started: float) -> Catalog:
