@@ -300,7 +300,8 @@ INSTALLED_APPS.append("axes")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the session's user from Redis when there is one.
+    "webui.core.auth.CachedModelBackend",
 ]
 AXES_ENABLED = envbool("POND_LOGIN_THROTTLING", True)
 AXES_FAILURE_LIMIT = envint("POND_LOGIN_FAILURE_LIMIT", 5, minimum=1)
