@@ -35,11 +35,15 @@ class WrkResult:
         return asdict(self)
 
 
-def wrk(url: str, *, seconds: float, connections: int, threads: int = 2, headers: dict[str, str] | None = None) -> WrkResult:
-    """Drive `url` with wrk for `seconds` at a fixed concurrency; latencies come from wrk's histogram."""
+def wrk(url: str, *, seconds: float, connections: int, threads: int = 2, headers: dict[str, str] | None = None,
+        script: Path | None = None) -> WrkResult:
+    """Drive `url` with wrk for `seconds` at a fixed concurrency; latencies come from wrk's histogram.
+
+    `script`: a Lua script of one's own (it must include wrk_report.lua's `done`).
+    """
     threads = max(1, min(threads, connections))
     cmd = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
-           "--timeout", "10s", "--latency", "-s", str(LUA)]
+           "--timeout", "10s", "--latency", "-s", str(script or LUA)]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
     cmd.append(url)
@@ -178,3 +182,23 @@ def summarise(values: list[float]) -> dict[str, float | None]:
         "max": round(max(values), 2),
         "min": round(min(values), 2),
     }
+
+
+def rotating_paths_script(paths: list[str], out: Path, threads: int = 2) -> Path:
+    """A wrk script asking for the next of `paths` on every request, each wrk thread starting
+    at its own share of the list (plus the reporter)."""
+    quoted = ",\n  ".join(json.dumps(p) for p in paths)
+    lua = (
+        "local paths = {\n  " + quoted + "\n}\n"
+        f"local threads, counter = {max(1, threads)}, 0\n"
+        "function setup(thread) thread:set(\"first\", counter); counter = counter + 1 end\n"
+        "local next_index = 0\n"
+        "function init(args) next_index = math.floor((first or 0) * #paths / threads) end\n"
+        "function request()\n"
+        "  next_index = next_index % #paths + 1\n"
+        "  return wrk.format(\"GET\", paths[next_index])\n"
+        "end\n"
+        + LUA.read_text()
+    )
+    out.write_text(lua)
+    return out

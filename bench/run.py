@@ -223,6 +223,8 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
         log(f"{name}: page {key}, warm: {path}")
         result["pages"][key] = _measure_warm(base + path, None if anonymous else session, opts, web, web_log,
                                              floor_url)
+    result["search_distinct"] = _measure_distinct_searches(base, session, opts, web, web_log, floor_url, out,
+                                                           _distinct_search_terms(upstream, token, sizes["models"]))
     if opts.profile != "none":
         result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
     result["floor"].append(_measure_floor(floor_url, opts))
@@ -400,6 +402,41 @@ def _measure_warm(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     entry["warm"] = warm.as_dict()
     entry["warm"]["upstream_calls"] = len(calls)
     entry["warm"]["upstream_per_view"] = round(len(calls) / warm.requests, 4) if warm.requests else None
+    return entry
+
+
+def _distinct_search_terms(upstream: str, token: str, models: int, count: int = 3000) -> list[str]:
+    """Searches people type: a model's name up to part of its number ("demand-forecaster-012").
+
+    The names are the seeded ones (registry/demo.py: "<kind>-<NNNN>"); the kinds are read
+    from the registry's first page of models.
+    """
+    import re
+
+    page = (_api(upstream, token, "/v1/models", limit=200) or {}).get("models") or []
+    kinds = sorted({re.sub(r"-\d{4}$", "", str(m.get("name", ""))) for m in page} - {""})
+    per_kind = max(1, models // max(1, len(kinds)))
+    terms = [f"{kind}-{n:04d}"[: len(kind) + 1 + digits]
+             for digits in (2, 3) for kind in kinds for n in range(0, min(per_kind, 10_000), 10 ** (4 - digits))]
+    random.Random(7).shuffle(terms)
+    return sorted(set(terms[:count])) or kinds or ["model"]
+
+
+def _measure_distinct_searches(base: str, session: dict[str, str], opts: Options, web: stack.Proc,
+                               web_log: load.LogTail, floor_url: str, out: Path, terms: list[str]) -> dict[str, Any]:
+    """The models page searched for a different term on every request, so that each is built
+    afresh (the page cache holds a page per URL): what a search costs, not what a repeat costs."""
+    log("models page, distinct searches")
+    entry: dict[str, Any] = {"quiet_after_s": _quiesce(web, web_log)}
+    paths = [f"/models/?q={term}" for term in terms]
+    script = load.rotating_paths_script(paths, out / "distinct_searches.lua")
+    entry["terms"] = len(paths)
+    entry["floor"] = load.wrk(floor_url, seconds=max(2.0, opts.seconds / 3), connections=opts.connections).as_dict()
+    web_log.mark()
+    entry["warm"] = load.wrk(base + "/models/", seconds=opts.seconds, connections=opts.connections,
+                             headers=_cookie_header(session), script=script).as_dict()
+    calls = [c for c in load.upstream_calls(web_log.read_new()) if c.purpose != "poller"]
+    entry["warm"]["upstream_calls"] = len(calls)
     return entry
 
 
