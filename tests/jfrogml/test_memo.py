@@ -148,3 +148,14 @@ def test_the_model_list_sorts_every_row_once_per_catalog_and_filters_in_that_ord
     assert [r.model.id for r in searched.rows] == ["mdl_2", "mdl_3"]
     assert cat._kept[("model_list:order", "name")] is order  # not sorted again
     assert [r.model.id for r in services.model_list(sort="versions").rows] == ["mdl_4", "mdl_3", "mdl_2", "mdl_1", "mdl_0"]
+
+
+def test_a_new_source_drops_every_figure_kept_from_the_old_one():
+    old, new = ["a", "b"], ["c"]
+    assert services._derive("test-family", "count", old, lambda: len(old)) == 2
+    assert services._derive("test-family", "first", old, lambda: old[0]) == "a"
+    assert services._derive("test-family", "count", new, lambda: len(new)) == 1
+    # Nothing computed from the old list is kept (nor the old list with it).
+    source, figures = services._derived["test-family"]
+    assert source is new and set(figures) == {"count"}
+    services._derived.pop("test-family")

@@ -97,7 +97,8 @@ def _parallel(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-_derived: dict[str, tuple[Any, Any]] = {}
+# family -> (source, {name: value}): figures kept beside the source they came from.
+_derived: dict[str, tuple[Any, dict[str, Any]]] = {}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -106,21 +107,26 @@ def _same(a: Any, b: Any) -> bool:
     return a is b
 
 
-def _derive(name: str, source: Any, compute: Callable[[], Any]) -> Any:
+def _derive(family: str, name: str, source: Any, compute: Callable[[], Any]) -> Any:
     """compute() once per `source` object, not once per request.
 
     The cache layer hands back the very same decoded list while its entry is
     unchanged (and the catalog is one object per stamp), so what a page figures
     from it (a sort of 20,000 experiments, status counts) is kept beside it and
     recomputed only when the source is replaced (a tuple of sources: when any is).
-    Results are shared between requests: never mutate them.
+    A new source replaces its whole family, so no old list is kept alive by a figure
+    nobody asked for since. Results are shared between requests: never mutate them.
     """
-    kept = _derived.get(name)
-    if kept is not None and _same(kept[0], source):
-        return kept[1]
-    value = compute()
-    _derived[name] = (source, value)
-    return value
+    kept = _derived.get(family)
+    if kept is None or not _same(kept[0], source):
+        kept = (source, {})
+        _derived[family] = kept
+    figures = kept[1]
+    try:
+        return figures[name]
+    except KeyError:
+        value = figures[name] = compute()
+        return value
 
 
 # --- cached reads ------------------------------------------------------------------------
@@ -268,11 +274,11 @@ def overview(*, recent: int = 8) -> Overview:
         catalog.get_catalog, _deployments_or_empty, _experiments_or_empty
     )
     figures = cat.overview_figures(recent=recent)
-    ordered = _derive("deployments:ordered", deployments, lambda: _failures_first(deployments))
+    ordered = _derive("deployments", "ordered", deployments, lambda: _failures_first(deployments))
     dep_counts = _derive(
-        "overview:deployment-counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
+        "deployments", "counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
     )
-    running = _derive("overview:running", exp_list, lambda: [e for e in exp_list if e.status == "running"])
+    running = _derive("experiments:*", "running", exp_list, lambda: [e for e in exp_list if e.status == "running"])
     cat_fresh = Freshness.from_timestamp(cat.built_at)
     return Overview(
         model_count=figures.model_count,
@@ -379,7 +385,7 @@ def model_list(
     num_pages = max(1, math.ceil(total / per_page))
     page = min(page, num_pages)
     window = selected[(page - 1) * per_page : page * per_page]
-    summaries = _derive("model_list:summaries", deployments, lambda: _summaries(deployments))
+    summaries = _derive("deployments", "summaries", deployments, lambda: _summaries(deployments))
     out = [
         ModelRow(
             model=C.row_model(row),
@@ -607,26 +613,24 @@ def experiment_list(*, model_id: str = "", status: str = "") -> ExperimentList:
     result = _experiments(model_id)
     status = (status or "").strip()
     every = result.value
-    newest_first = _derive(
-        f"experiments:{model_id or '*'}:sorted",
-        every,
+
+    def derive(name: str, compute: Callable[[], Any]) -> Any:
+        # Kept for the list of every experiment only: one model's list is short.
+        return compute() if model_id else _derive("experiments:*", name, every, compute)
+
+    newest_first = derive(
+        "sorted",
         lambda: sorted(
             every, key=lambda e: (e.created_at is None, -(e.created_at.timestamp() if e.created_at else 0.0), e.id)
         ),
     )
-    experiments = (
-        _derive(f"experiments:{model_id or '*'}:status:{status}", every, lambda: [e for e in newest_first if e.status == status])
-        if status
-        else newest_first
-    )
+    experiments = derive(f"status:{status}", lambda: [e for e in newest_first if e.status == status]) if status else newest_first
     return ExperimentList(
         experiments=experiments,
         model_names=_model_names(_catalog_or_none(build=not result.freshness.stale)),
         model_id=model_id,
         status=status,
-        status_counts=dict(
-            _derive(f"experiments:{model_id or '*'}:counts", every, lambda: Counter(e.status or "unknown" for e in every))
-        ),
+        status_counts=dict(derive("counts", lambda: Counter(e.status or "unknown" for e in every))),
         freshness=result.freshness,
     )
 
@@ -705,7 +709,8 @@ def deployment_list() -> DeploymentList:
     names, labels = _model_names(cat), _version_labels(cat)
     deployments = result.value
     rows = _derive(
-        "deployments:rows",
+        "deployments+catalog",
+        "rows",
         (deployments, cat),
         lambda: [
             DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
@@ -715,7 +720,7 @@ def deployment_list() -> DeploymentList:
     return DeploymentList(
         rows=rows,
         status_counts=_derive(
-            "deployments:counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
+            "deployments", "counts", deployments, lambda: dict(Counter(d.status or "unknown" for d in deployments))
         ),
         freshness=result.freshness,
     )
@@ -736,7 +741,7 @@ def deployment_statuses() -> DeploymentStatuses:
     result = _deployments()
     every = result.value
     return DeploymentStatuses(
-        deployments=_derive("deployments:ordered", every, lambda: _failures_first(every)), freshness=result.freshness
+        deployments=_derive("deployments", "ordered", every, lambda: _failures_first(every)), freshness=result.freshness
     )
 
 
