@@ -159,3 +159,39 @@ def test_a_new_source_drops_every_figure_kept_from_the_old_one():
     source, figures = services._derived["test-family"]
     assert source is new and set(figures) == {"count"}
     services._derived.pop("test-family")
+
+
+def test_deployment_labels_come_from_the_models_row_without_indexing_every_version(fault, long_ttl):
+    now = time.time()
+    rows = [
+        catalog.model_row(catalog.Model(id="mdl_1", name="churn"), (("ver_1", "v1", "production", now, ""),), now),
+        catalog.model_row(catalog.Model(id="mdl_2", name=""), (("ver_2", "", "draft", now, ""),), now),
+    ]
+    cat = catalog.save(catalog.Catalog(rows=rows, built_at=now, complete=True, full_at=now))
+    fault.on(
+        "GET",
+        "/v1/deployments",
+        json_response(
+            {
+                "deployments": [
+                    {"id": "dep_1", "name": "a", "status": "active", "model_id": "mdl_1", "model_version_id": "ver_1"},
+                    {"id": "dep_2", "name": "b", "status": "active", "model_id": "mdl_2", "model_version_id": "ver_2"},
+                    {"id": "dep_3", "name": "c", "status": "active", "model_id": "mdl_9", "model_version_id": "ver_9"},
+                ]
+            }
+        ),
+    )
+    labels = {r.deployment.id: (r.model_name, r.version_label) for r in services.deployment_list().rows}
+    assert labels == {"dep_1": ("churn", "v1"), "dep_2": ("mdl_2", "ver_2"), "dep_3": (None, None)}
+    # Found in their models' rows: no index of every version was needed for those.
+    cat._kept.pop("version_labels", None)
+    fault.on("GET", "/v1/deployments", json_response({"deployments": [
+        {"id": "dep_1", "name": "a", "status": "active", "model_id": "mdl_1", "model_version_id": "ver_1"}]}))
+    cache.forget("deployments")
+    assert services.deployment_list().rows[0].version_label == "v1"
+    assert "version_labels" not in cat._kept
+    # A version listed under another model is still labelled (from the full index).
+    fault.on("GET", "/v1/deployments", json_response({"deployments": [
+        {"id": "dep_4", "name": "d", "status": "active", "model_id": "mdl_1", "model_version_id": "ver_2"}]}))
+    cache.forget("deployments")
+    assert services.deployment_list().rows[0].version_label == "ver_2"

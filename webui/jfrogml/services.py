@@ -697,8 +697,18 @@ class DeploymentList:
     freshness: Freshness
 
 
-def _version_labels(cat: catalog.Catalog | None) -> dict[str, str]:
-    return cat.version_labels() if cat is not None else {}
+def _deployment_labels(cat: catalog.Catalog | None, d: Deployment) -> tuple[str | None, str | None]:
+    """The model's name and the version's label for a deployment, from its model's row
+    (a few versions), not from an index of every version in the catalog."""
+    if cat is None:
+        return None, None
+    row = cat.by_id.get(d.model_id or "")
+    name = (row[catalog.NAME] or row[catalog.ID]) if row is not None else None
+    for v in (row[catalog.VERSIONS] or ()) if row is not None else ():
+        if v[0] == d.model_version_id:
+            return name, v[1] or v[0]
+    # A version listed under another model (or none): the index of every version.
+    return name, cat.version_labels().get(d.model_version_id or "") if d.model_version_id else None
 
 
 def deployment_list() -> DeploymentList:
@@ -706,16 +716,12 @@ def deployment_list() -> DeploymentList:
     # One catalog read serves both names and labels (this list is also what
     # /deployments/status.json answers from, polled by every open page).
     cat = _catalog_or_none(build=not result.freshness.stale)
-    names, labels = _model_names(cat), _version_labels(cat)
     deployments = result.value
     rows = _derive(
         "deployments+catalog",
         "rows",
         (deployments, cat),
-        lambda: [
-            DeploymentRow(d, names.get(d.model_id or ""), labels.get(d.model_version_id or ""))
-            for d in _failures_first(deployments)
-        ],
+        lambda: [DeploymentRow(d, *_deployment_labels(cat, d)) for d in _failures_first(deployments)],
     )
     return DeploymentList(
         rows=rows,
