@@ -18,4 +18,5 @@ urlpatterns = [
 ]
 
 if settings.POND_EMBEDDED_REGISTRY:
-    urlpatterns.append(path("ml/api/", include("registry.urls")))
+    # First: every API call would otherwise try each dashboard pattern before its own.
+    urlpatterns.insert(0, path("ml/api/", include("registry.urls")))
