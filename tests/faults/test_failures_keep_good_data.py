@@ -53,11 +53,13 @@ def test_a_failing_upstream_never_overwrites_the_last_good_data_on_any_page(bob,
     client = Client()
     client.force_login(bob)
     serve_world(upstream, **simple_world(name="good-model", endpoint="https://good.example/predict"))
+    # Every value is due for refetch as soon as it is read, so each view below asks the
+    # upstream (a rendered page is never kept past the moment its data is due).
+    for name in ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT"):
+        setattr(settings, f"JFROG_ML_TTL_{name}", 0.0)
     for url in PAGES:
         body = client.get(url).content.decode()
         assert 'data-testid="stale-banner"' not in body, url
-    for name in ("DEPLOYMENTS", "DEPLOYMENT", "MODEL", "VERSIONS", "EXPERIMENTS", "EXPERIMENT"):
-        setattr(settings, f"JFROG_ML_TTL_{name}", 0.0)
 
     upstream.on(None, None, FAILURES[failure])
     calls_before = len(upstream.requests)

@@ -195,3 +195,32 @@ def test_deployment_labels_come_from_the_models_row_without_indexing_every_versi
         {"id": "dep_4", "name": "d", "status": "active", "model_id": "mdl_1", "model_version_id": "ver_2"}]}))
     cache.forget("deployments")
     assert services.deployment_list().rows[0].version_label == "ver_2"
+
+
+def test_a_writer_overtaken_mid_write_never_keeps_its_own_older_copy(long_ttl, monkeypatch):
+    # Writer B stores the same key between writer A's entry and A's stamp. Were that
+    # possible, A's stamp would sit beside B's entry and A would keep answering from
+    # its own copy while the shared cache holds B's. The write is one unit, so B
+    # lands before or after A, never inside.
+    import threading
+
+    key = cache.full_key("experiments:*")
+    shared = caches["default"]  # this thread's cache object; B's thread has its own
+    real_set = shared.set
+    other: dict[str, threading.Thread] = {}
+
+    def set_then_let_b_in(k, value, *args, **kwargs):
+        real_set(k, value, *args, **kwargs)
+        if k == key and value["v"] == ["A"] and not other:
+            other["b"] = threading.Thread(target=cache._write, args=(key, {"v": ["B"], "t": time.time()}, 60))
+            other["b"].start()
+            other["b"].join(timeout=0.5)  # B waits for A's write to finish, or lands now
+
+    monkeypatch.setattr(shared, "set", set_then_let_b_in)
+    cache._write(key, {"v": ["A"], "t": time.time()}, 60)
+    other["b"].join(timeout=10)
+    monkeypatch.undo()
+    entry = shared.get(key)
+    assert entry["v"] == ["B"]
+    assert shared.get(key + ":stamp") == entry["s"]
+    assert cache._get(key)["v"] == ["B"]

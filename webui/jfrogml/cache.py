@@ -29,7 +29,7 @@ from django.core.cache import caches
 from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.freshness import Freshness, note_due
-from webui.jfrogml.locks import lock
+from webui.jfrogml.locks import lock, uses_redis
 
 log = logging.getLogger("pond.jfrogml.cache")
 
@@ -95,6 +95,7 @@ def _valid(entry: Any) -> dict | None:
 
 def _get(key: str) -> dict | None:
     memoized = _memoized(key)
+    stamp = None
     try:
         if memoized:
             stamp = _cache().get(key + ":stamp")
@@ -105,23 +106,33 @@ def _get(key: str) -> dict | None:
     except Exception:  # a corrupt file-cache entry or a backend error: treat as a miss
         log.warning("cache read failed for %s", key, exc_info=True)
         return None
-    if memoized and entry is not None and entry.get("s"):
-        _memo[key] = (entry["s"], entry)
+    # Kept only when the entry is the one the stamp names: two writers racing can
+    # leave one's stamp beside the other's entry, and then nothing is kept.
+    if memoized and entry is not None and stamp is not None and entry.get("s") == stamp:
+        _memo[key] = (stamp, entry)
     return entry
 
 
 def _write(key: str, entry: dict, timeout: float) -> None:
-    """Store an entry (with its stamp when memoized); raises what the cache raises."""
+    """Store an entry (with its stamp when memoized); raises what the cache raises.
+
+    The entry and its stamp change together, so the stamp always names the entry
+    beside it: on Redis in one MULTI/EXEC, elsewhere with this key's writers in
+    turn (the old stamp goes first, so a reader between the writes finds none and
+    reads the entry itself).
+    """
     if not _memoized(key):
         _cache().set(key, entry, timeout=timeout)
         return
     entry = {**entry, "s": uuid.uuid4().hex}
     _memo.pop(key, None)
-    # The old stamp first, the new one last: if a step fails, readers find no stamp
-    # and read the entry itself, never a decoded copy of an older one.
-    _cache().delete(key + ":stamp")
-    _cache().set(key, entry, timeout=timeout)
-    _cache().set(key + ":stamp", entry["s"], timeout=timeout)
+    if uses_redis():
+        _cache().set_many({key: entry, key + ":stamp": entry["s"]}, timeout=timeout)
+    else:
+        with lock(f"write:{key}", timeout=10.0, blocking=True):
+            _cache().delete(key + ":stamp")
+            _cache().set(key, entry, timeout=timeout)
+            _cache().set(key + ":stamp", entry["s"], timeout=timeout)
     _memo[key] = (entry["s"], entry)
 
 

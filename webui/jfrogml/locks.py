@@ -27,7 +27,7 @@ log = logging.getLogger("pond.jfrogml.locks")
 _POLL = 0.02
 
 
-def _uses_redis() -> bool:
+def uses_redis() -> bool:
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     return backend.startswith("django_redis.")
 
@@ -42,7 +42,7 @@ def lock(name: str, *, timeout: float, blocking: bool = False, renew: bool = Fal
     killed outright (SIGKILL) then blocks others for at most `timeout`, while a
     slow but live one keeps its lock however long it takes.
     """
-    if _uses_redis():
+    if uses_redis():
         try:
             redis_lock = _redis_lock(name, timeout)
             acquired = redis_lock.acquire(blocking=blocking, blocking_timeout=timeout if blocking else None)
