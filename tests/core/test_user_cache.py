@@ -65,3 +65,40 @@ def test_without_redis_it_is_the_plain_database_backend(settings, tmp_path):
     status, from_db = _user_queries(client)
     assert status == 200
     assert from_db == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_between_save_and_commit_cannot_bring_the_old_row_back(redis_cache, settings):
+    import threading
+
+    from django.db import connections, transaction
+
+    from webui.core.auth import CachedModelBackend
+
+    bob = users_with_roles({"bob": "engineer"})["bob"]
+    backend = CachedModelBackend()
+
+    def concurrent_request() -> None:
+        try:
+            assert backend.get_user(bob.pk) is not None  # the committed row: still active
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        bob.is_active = False
+        bob.save()
+        reader = threading.Thread(target=concurrent_request)
+        reader.start()
+        reader.join(timeout=10)
+    assert backend.get_user(bob.pk) is None
+
+
+def test_the_signal_receivers_leave_djangos_fast_delete_alone():
+    from django.contrib.sessions.models import Session
+    from django.db.models.deletion import Collector
+
+    from webui.reviews.models import LedgerEntry
+    from webui.status.models import DeploymentEvent
+
+    for model in (Session, LedgerEntry, DeploymentEvent):
+        assert Collector(using="default").can_fast_delete(model), model

@@ -11,6 +11,7 @@ go unseen. Without Redis (the embedded default) this is plain ModelBackend.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 from typing import Any
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -32,7 +34,9 @@ def _enabled() -> bool:
 
 
 def _key(user_id: Any) -> str:
-    return f"auth:user:{user_id}"
+    # Per database: two Ponds sharing one Redis and key prefix never swap user rows.
+    database = hashlib.sha256(str(settings.DATABASES["default"].get("NAME", "")).encode()).hexdigest()[:8]
+    return f"auth:user:{database}:{user_id}"
 
 
 class CachedModelBackend(ModelBackend):
@@ -69,8 +73,11 @@ def forget(user_id: Any) -> None:
         log.warning("could not drop user %s from the cache", user_id, exc_info=True)
 
 
-@receiver(post_save, dispatch_uid="pond-auth-user-saved")
-@receiver(post_delete, dispatch_uid="pond-auth-user-deleted")
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="pond-auth-user-saved")
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="pond-auth-user-deleted")
 def _user_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    if sender is get_user_model():
-        forget(instance.pk)
+    user_id = instance.pk
+    forget(user_id)
+    # Again once the change is committed: a request between the save and the commit
+    # read the old row from the database and may have put it back.
+    transaction.on_commit(lambda: forget(user_id))
