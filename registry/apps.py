@@ -5,16 +5,25 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _token_deleted(sender, instance, **kwargs) -> None:
+    from django.db import transaction
+
     from registry.auth import forget_token
 
-    forget_token(instance.key_hash)
+    key_hash = instance.key_hash
+    forget_token(key_hash)
+    # Again at commit: a request between the delete and the commit still found the row.
+    transaction.on_commit(lambda: forget_token(key_hash))
 
 
 def _user_changed(sender, instance, **kwargs) -> None:
     # Deactivated, renamed or deleted: the next request checks the user's tokens again.
+    from django.db import transaction
+
     from registry.auth import forget_user
 
-    forget_user(instance.pk)
+    user_id = instance.pk
+    forget_user(user_id)
+    transaction.on_commit(lambda: forget_user(user_id))
 
 
 def _recount(sender, using="default", apps=None, **kwargs) -> None:
