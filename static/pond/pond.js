@@ -38,10 +38,14 @@
     if (hours < 48) { return "as of " + hours + (hours === 1 ? " hour" : " hours") + " ago"; }
     return "as of " + Math.floor(hours / 24) + " days ago";
   }
+  // Both times are the server's (the page is stamped with the server's clock as it
+  // is sent), so a browser whose clock is off still shows the right age.
+  var loadedAt = Date.now();
   document.querySelectorAll("[data-fetched-at]").forEach(function (el) {
     var fetched = parseFloat(el.getAttribute("data-fetched-at"));
-    if (!isFinite(fetched) || el.classList.contains("stale")) { return; }
-    el.textContent = "Data " + ageText(Math.max(0, Date.now() / 1000 - fetched));
+    var serverNow = parseFloat(el.getAttribute("data-server-now"));
+    if (!isFinite(fetched) || !isFinite(serverNow) || el.classList.contains("stale")) { return; }
+    el.textContent = "Data " + ageText(Math.max(0, serverNow - fetched + (Date.now() - loadedAt) / 1000));
   });
 
   // --- Live deployment status, without reloading the page ---------------------------

@@ -196,3 +196,75 @@ def test_a_login_flood_does_not_empty_the_cache(client_for, registry, on_redis):
     for _ in range(3):
         Client().post("/accounts/login/", {"username": "bob", "password": "wrong"})
     assert bob.get("/models/")[HIT_HEADER] == "hit"
+
+
+def test_a_page_built_with_rights_its_scope_does_not_know_is_never_shared(client_for, users, registry, on_redis):
+    registry.model("churn")
+    ed = User.objects.create_user("ed", "ed@example.com", PASSWORD)
+    ed.groups.add(Group.objects.get(name="viewer"))
+    ed_client = log_in(Client(), "ed")
+    alice = client_for("alice")
+    assert alice.get("/").status_code == 200  # both scopes worked out as viewers
+    assert ed_client.get("/").status_code == 200
+    # Ed becomes an engineer behind Pond's back (no write through Pond, no new generation).
+    ed.groups.set([Group.objects.get(name="engineer")])
+    promoted = ed_client.get("/models/")
+    assert "New model" in promoted.content.decode()
+    assert promoted[HIT_HEADER] == "skip"
+    viewer_page = alice.get("/models/")
+    assert "New model" not in viewer_page.content.decode()
+    # Once he has his own scope, his pages are kept under it.
+    assert ed_client.get("/models/")[HIT_HEADER] == "miss"
+    assert ed_client.get("/models/")[HIT_HEADER] == "hit"
+
+
+def test_one_page_being_rebuilt_holds_up_no_other(client_for, users, registry, settings, on_redis):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from webui.core import pagecache
+
+    settings.POND_PAGE_CACHE_TTL = 0.6
+    registry.model("churn")
+    bob = client_for("bob")
+    assert bob.get("/models/?q=churn")[HIT_HEADER] == "miss"
+    time.sleep(0.8)
+    request = RequestFactory().get("/models/?q=churn")
+    request.user = users["bob"]
+    generation, scope = pagecache._state(request)
+    key = pagecache._page_key(request, generation, scope)
+    assert cache.add(key + ":building", 1, timeout=30)  # someone is rebuilding this page
+    assert bob.get("/models/?q=churn")[HIT_HEADER] == "stale"
+    started = time.monotonic()
+    assert bob.get("/models/?q=other")[HIT_HEADER] == "miss"
+    assert bob.get("/models/")[HIT_HEADER] == "miss"
+    assert time.monotonic() - started < 3
+
+
+def test_with_redis_down_every_page_is_built_for_its_own_request(client_for, registry, settings, dead_port):
+    settings.POND_PAGE_CACHE_TTL = 30.0
+    registry.model("churn")
+    bob = client_for("bob")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{dead_port}/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    for _ in range(2):
+        resp = bob.get("/models/")
+        assert resp.status_code == 200
+        assert HIT_HEADER not in resp
+        assert "churn" in resp.content.decode()
+
+
+def test_a_cached_page_carries_the_servers_time_of_this_answer(client_for, registry, on_redis):
+    registry.model("churn")
+    bob = client_for("bob")
+    bob.get("/models/")
+    time.sleep(1.1)
+    resp = bob.get("/models/")
+    assert resp[HIT_HEADER] == "hit"
+    now = int(re.search(r'data-server-now="(\d+)"', resp.content.decode()).group(1))
+    assert abs(now - time.time()) < 1.0

@@ -23,8 +23,10 @@ class SecurityHeadersMiddleware:
         html = content_type.startswith("text/html")
         if html:
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if not html and response.has_header("Cache-Control"):
+            return response  # a machine URL that chose its own (the status JSON, badges)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and (html or not response.has_header("Cache-Control")):
+        if user is not None and user.is_authenticated:
             # Anything behind a login (pages, CSV exports, JSON) holds data that must not
             # sit in a shared or browser cache; machine URLs that chose a short private
             # max-age themselves (the status JSON and badges) keep it.

@@ -16,11 +16,14 @@ or are anything but a 200 HTML page.
 The generation changes after every state-changing request (any POST, PUT, PATCH
 or DELETE that reached Pond, the embedded registry's API included), so after a
 write through Pond every page is rebuilt: people see their own changes at once.
-Changes made upstream by others show within the data's own TTL plus the page TTL.
+Changes made upstream by others show when the data shown is due for refetch (its
+TTL): a page is never kept past that moment.
 
-When an entry has expired, one request rebuilds it (a non-blocking lock) while the
-others keep getting the expired copy for a short grace period, so a slow page is
-rebuilt once, not by every waiting connection.
+When an entry has expired, one request rebuilds it (it claims that page with an
+atomic add) while the others asking for the same page keep getting the expired copy
+for a short grace period, so a slow page is rebuilt once, not by every waiting
+connection. A page whose rights changed since its scope was worked out is not kept,
+and when the cache is not answering every page is built for its own request.
 """
 
 from __future__ import annotations
@@ -44,7 +47,6 @@ from django.utils.html import escape
 
 from webui.jfrogml import freshness
 from webui.jfrogml.client import upstream_namespace
-from webui.jfrogml.locks import lock
 
 log = logging.getLogger("pond.pagecache")
 
@@ -57,6 +59,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # An expired entry may still be served (while one request rebuilds it) for this many TTLs.
 _GRACE_TTLS = 6
 _WAIT_FOR_RENDER = 5.0
+# A rebuild's claim lapses after this long (its request died, or is that slow).
+_BUILD_TIMEOUT = 30.0
 # An entry that would live less than this is not worth keeping.
 _MIN_LIFE = 0.5
 
@@ -69,9 +73,20 @@ def _mark(purpose: str) -> str:
 
 
 @functools.cache
-def marks() -> tuple[str, str]:
-    """The placeholders for the CSRF token and the user's name (letters and digits only)."""
-    return _mark("csrf"), _mark("user")
+def marks() -> tuple[str, str, str]:
+    """The placeholders for the CSRF token, the user's name and the server's time
+    (letters and digits only)."""
+    return _mark("csrf"), _mark("user"), _mark("now")
+
+
+def _fill(body: str, request: HttpRequest) -> str:
+    """The page with this request's token, this user's name and the time now."""
+    csrf_mark, user_mark, now_mark = marks()
+    if csrf_mark in body:
+        body = body.replace(csrf_mark, get_token(request))
+    return body.replace(user_mark, escape(request.user.get_username())).replace(
+        now_mark, str(int(time.time()))
+    )
 
 
 def ttl() -> float:
@@ -103,30 +118,42 @@ def _scope_of(user) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def _state(request: HttpRequest) -> tuple[str, str]:
-    """(generation, scope) in one cache round trip; each made when missing."""
+def _state(request: HttpRequest) -> tuple[str, str] | None:
+    """(generation, scope) in one cache round trip, each made when missing; None when
+    the cache is not answering (the page is then built for this request only).
+
+    A scope is kept with the generation it was worked out under: an admin changing
+    someone's groups is a write, so the next page view works it out again.
+    """
     user = request.user
     scope_key = _scope_key(user.pk)
     try:
-        found = _cache().get_many([GENERATION_KEY, scope_key])
+        found = _cache().get_many([GENERATION_KEY, scope_key]) or {}
     except Exception:
-        found = {}
+        return None
     generation = found.get(GENERATION_KEY)
     if not generation:
         generation = uuid.uuid4().hex[:12]
         try:
-            if not _cache().add(GENERATION_KEY, generation, timeout=None):
-                generation = _cache().get(GENERATION_KEY) or generation
+            added = _cache().add(GENERATION_KEY, generation, timeout=None)
+            if added is None:  # django-redis answers None when Redis is down
+                return None
+            if not added:
+                generation = _cache().get(GENERATION_KEY)
         except Exception:
-            log.warning("page cache generation unavailable", exc_info=True)
-    scope = found.get(scope_key)
-    if not scope:
-        scope = _scope_of(user)
-        try:
-            _cache().set(scope_key, scope, timeout=max(ttl(), 1.0))
-        except Exception:
-            log.warning("could not keep a permission scope", exc_info=True)
-    return str(generation), str(scope)
+            return None
+        if not generation:
+            return None
+    generation = str(generation)
+    kept = str(found.get(scope_key) or "")
+    if kept.startswith(generation + ":"):
+        return generation, kept[len(generation) + 1 :]
+    scope = _scope_of(user)
+    try:
+        _cache().set(scope_key, f"{generation}:{scope}", timeout=max(ttl(), 1.0))
+    except Exception:
+        log.warning("could not keep a permission scope", exc_info=True)
+    return generation, scope
 
 
 def _page_key(request: HttpRequest, generation: str, scope: str) -> str:
@@ -144,12 +171,7 @@ def _has_messages(request: HttpRequest) -> bool:
 
 
 def _personalise(entry: dict, request: HttpRequest, *, hit: str) -> HttpResponse:
-    csrf_mark, user_mark = marks()
-    body = entry["body"]
-    if csrf_mark in body:
-        body = body.replace(csrf_mark, get_token(request))
-    body = body.replace(user_mark, escape(request.user.get_username()))
-    response = HttpResponse(body, content_type=entry["type"])
+    response = HttpResponse(_fill(entry["body"], request), content_type=entry["type"])
     response[HIT_HEADER] = hit
     return response
 
@@ -262,6 +284,21 @@ def _store(key: str, entry: dict) -> None:
         log.warning("could not keep a rendered page", exc_info=True)
 
 
+def _claim(key: str) -> bool | None:
+    """Whether this request rebuilds the page (one at a time per page); None: no cache."""
+    try:
+        return _cache().add(key + ":building", 1, timeout=_BUILD_TIMEOUT)
+    except Exception:
+        return None
+
+
+def _release(key: str) -> None:
+    try:
+        _cache().delete(key + ":building")
+    except Exception:
+        log.warning("could not release a page rebuild", exc_info=True)
+
+
 def cached_page(view: View) -> View:
     """Serve the view's HTML from the page cache (GET, logged-in users, no flash messages)."""
 
@@ -275,42 +312,51 @@ def cached_page(view: View) -> View:
             or _has_messages(request)
         ):
             return view(request, *args, **kwargs)
-        generation, scope = _state(request)
+        state = _state(request)
+        if state is None:
+            return view(request, *args, **kwargs)
+        generation, scope = state
         key = _page_key(request, generation, scope)
         entry = _read(key)
-        now = time.time()
-        if entry is not None and now < entry["exp"]:
+        if entry is not None and time.time() < entry["exp"]:
             return _personalise(entry, request, hit="hit")
-        lock_name = "page:" + key.rsplit(":", 1)[-1][:2]
-        deadline = now + _WAIT_FOR_RENDER
+        deadline = time.monotonic() + _WAIT_FOR_RENDER
         while True:
-            with lock(lock_name, timeout=30.0, blocking=False) as mine:
-                if mine:
-                    latest = _read(key)
-                    if latest is not None and time.time() < latest["exp"]:
-                        return _personalise(latest, request, hit="hit")
-                    response, fresh = _render(view, request, args, kwargs)
-                    if fresh is None:
-                        # Whatever is kept is older than this answer: nobody gets it now.
-                        _forget(key)
-                        return _finish(response, request, "skip")
-                    _store(key, fresh)
-                    return _personalise(fresh, request, hit="miss")
-            # Someone else is building a page of this lock's bucket.
+            claimed = _claim(key)
+            if claimed or claimed is None or time.monotonic() > deadline:
+                try:
+                    return _rebuild(view, request, args, kwargs, key, scope)
+                finally:
+                    if claimed:
+                        _release(key)
+            # Another request is rebuilding this very page: the last copy meanwhile.
             if entry is not None:
                 return _personalise(entry, request, hit="stale")
             time.sleep(0.02)
             entry = _read(key)
             if entry is not None:
                 return _personalise(entry, request, hit="hit")
-            if time.time() > deadline:
-                response, fresh = _render(view, request, args, kwargs)
-                if fresh is None:
-                    return _finish(response, request, "skip")
-                _store(key, fresh)
-                return _personalise(fresh, request, hit="miss")
 
     return wrapper
+
+
+def _rebuild(
+    view: View, request: HttpRequest, args: tuple, kwargs: dict, key: str, scope: str
+) -> HttpResponse:
+    response, fresh = _render(view, request, args, kwargs)
+    if fresh is None:
+        # Whatever is kept is older than this answer: nobody gets it now.
+        _forget(key)
+        return _finish(response, request, "skip")
+    if _scope_of(request.user) != scope:
+        # The rights changed since the scope was worked out: not under that scope.
+        try:
+            _cache().delete(_scope_key(request.user.pk))
+        except Exception:
+            log.warning("could not drop a permission scope", exc_info=True)
+        return _finish(response, request, "skip")
+    _store(key, fresh)
+    return _personalise(fresh, request, hit="miss")
 
 
 def _finish(response: HttpResponse, request: HttpRequest, hit: str) -> HttpResponse:
@@ -318,13 +364,10 @@ def _finish(response: HttpResponse, request: HttpRequest, hit: str) -> HttpRespo
     if response.get("Content-Type", "").startswith("text/html") and not getattr(
         response, "streaming", False
     ):
-        csrf_mark, user_mark = marks()
         body = response.content.decode(response.charset)
-        if csrf_mark in body or user_mark in body:
-            body = body.replace(csrf_mark, get_token(request)).replace(
-                user_mark, escape(request.user.get_username())
-            )
-            response.content = body.encode(response.charset)
+        filled = _fill(body, request)
+        if filled != body:
+            response.content = filled.encode(response.charset)
     response[HIT_HEADER] = hit
     return response
 
@@ -332,11 +375,12 @@ def _finish(response: HttpResponse, request: HttpRequest, hit: str) -> HttpRespo
 def context(request: HttpRequest) -> dict:
     """Template context: the marks while a page is being built for the cache."""
     if getattr(request, RENDER_ATTR, False):
-        csrf_mark, user_mark = marks()
-        return {"csrf_token": csrf_mark, "nav_username": user_mark}
+        csrf_mark, user_mark, now_mark = marks()
+        return {"csrf_token": csrf_mark, "nav_username": user_mark, "server_now": now_mark}
     user = getattr(request, "user", None)
     return {
-        "nav_username": user.get_username() if user is not None and user.is_authenticated else ""
+        "nav_username": user.get_username() if user is not None and user.is_authenticated else "",
+        "server_now": str(int(time.time())),
     }
 
 
