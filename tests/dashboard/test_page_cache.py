@@ -268,3 +268,10 @@ def test_a_cached_page_carries_the_servers_time_of_this_answer(client_for, regis
     assert resp[HIT_HEADER] == "hit"
     now = int(re.search(r'data-server-now="(\d+)"', resp.content.decode()).group(1))
     assert abs(now - time.time()) < 1.0
+
+
+def test_writes_to_the_registry_api_do_not_renew_every_page(client_for, registry, on_redis):
+    bob = client_for("bob")
+    assert bob.get("/models/")[HIT_HEADER] == "miss"
+    registry.model("made-by-an-sdk-client")  # a POST to /ml/api/ (an upstream write)
+    assert bob.get("/models/")[HIT_HEADER] == "hit"

@@ -94,3 +94,21 @@ def test_the_kept_counts_outlive_an_emptied_shared_cache_only_for_their_seconds(
     for key, (until, counts) in list(tags._kept.items()):
         tags._kept[key] = (0.0, counts)  # their seconds are up
     assert "<strong>1</strong> model needs attention" in _attention()
+
+
+def test_a_write_through_pond_shows_in_the_kept_counts_at_once(registry, poll, users, settings):
+    from webui.core.pagecache import bump_generation
+    from webui.jfrogml import catalog
+
+    model = registry.model("churn")
+    live = registry.version(model["id"], "1.0", status="production")
+    registry.deployment(model["id"], live["id"], "churn-prod")
+    poll()
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
+    assert "<strong>0</strong> models need attention" in _attention()
+    other = registry.model("fraud")
+    registry.version(other["id"], "1.0", status="production")
+    catalog.catalog_refresh()
+    assert "<strong>0</strong> models need attention" in _attention()  # kept...
+    bump_generation()  # ...until something is written through Pond
+    assert "<strong>1</strong> model needs attention" in _attention()

@@ -13,8 +13,8 @@ the way out with this request's token and this user's name. Pages are not kept
 when they were built from stale or failing upstream data, carry flash messages,
 or are anything but a 200 HTML page.
 
-The generation changes after every state-changing request (any POST, PUT, PATCH
-or DELETE that reached Pond, the embedded registry's API included), so after a
+The generation changes after every successful state-changing request to Pond (any
+POST, PUT, PATCH or DELETE but logins and the embedded registry's API), so after a
 write through Pond every page is rebuilt: people see their own changes at once.
 Changes made upstream by others show when the data shown is due for refetch (its
 TTL): a page is never kept past that moment.
@@ -389,16 +389,25 @@ class GenerationMiddleware:
 
     Logging in or out changes no data, and a refused request (4xx/5xx) changed
     nothing, so neither costs the cache anything (a login flood cannot empty it).
+    Writes to the embedded registry's API (`/ml/api/`) are upstream writes like any
+    JFrog ML client's: they show when the data is due for refetch, and a busy API
+    client cannot keep every page from being reused. (Pond's own forms write through
+    that API too, but their POST to Pond is what renews the pages.)
     """
 
     _NO_DATA = frozenset({"login", "logout"})
+    _UPSTREAM_PREFIX = "/ml/api/"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.method not in _SAFE_METHODS and 200 <= response.status_code < 400:
+        if (
+            request.method not in _SAFE_METHODS
+            and 200 <= response.status_code < 400
+            and not request.path_info.startswith(self._UPSTREAM_PREFIX)
+        ):
             match = getattr(request, "resolver_match", None)
             if match is None or match.url_name not in self._NO_DATA:
                 bump_generation()

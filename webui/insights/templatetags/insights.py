@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
+from webui.core.pagecache import GENERATION_KEY
 from webui.insights import selectors
 from webui.jfrogml.client import upstream_namespace
 from webui.jfrogml.errors import JFrogMLError
@@ -55,7 +56,12 @@ def insights_attention() -> dict[str, Any]:
     # They are also kept in this process until the same moment, so that a page after
     # the shared cache was emptied (a Redis restart) does not recompute them at once.
     ttl = float(getattr(settings, "POND_INSIGHTS_ATTENTION_SECONDS", 0))
-    key = f"insights:attention:{upstream_namespace()}"
+    # Per page-cache generation as well: a write through Pond shows in them at once.
+    try:
+        generation = caches["default"].get(GENERATION_KEY) or ""
+    except Exception:
+        generation = ""
+    key = f"insights:attention:{upstream_namespace()}:{generation}"
     if ttl > 0:
         local = _kept.get(_local_key(key))
         if local is not None and time.time() < local[0]:
@@ -67,7 +73,7 @@ def insights_attention() -> dict[str, Any]:
         if isinstance(kept, dict) and isinstance(kept.get("counts"), selectors.Attention):
             until = float(kept.get("until") or 0.0)
             if time.time() < until:
-                _kept[_local_key(key)] = (until, kept["counts"])
+                _keep(_local_key(key), (until, kept["counts"]))
                 return {"attention": kept["counts"]}
     try:
         estate = estate_load(with_experiments=True, with_artifacts=True)
@@ -76,7 +82,7 @@ def insights_attention() -> dict[str, Any]:
     counts = selectors.attention(estate)
     if ttl > 0 and estate.deployments_known:
         until = time.time() + ttl
-        _kept[_local_key(key)] = (until, counts)
+        _keep(_local_key(key), (until, counts))
         try:
             caches["default"].set(key, {"counts": counts, "until": until}, timeout=ttl)
         except Exception:
@@ -87,6 +93,13 @@ def insights_attention() -> dict[str, Any]:
 # key -> (until, counts): the overview's counts as this process last computed or read
 # them, valid until the same moment as the shared entry.
 _kept: dict[tuple[str, str], tuple[float, selectors.Attention]] = {}
+
+
+def _keep(local_key: tuple[str, str], value: tuple[float, selectors.Attention]) -> None:
+    # One entry per shared cache: those of older generations go.
+    for other in [k for k in _kept if k[1] == local_key[1] and k != local_key]:
+        _kept.pop(other, None)
+    _kept[local_key] = value
 
 
 def _local_key(key: str) -> tuple[str, str]:
