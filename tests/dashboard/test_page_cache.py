@@ -275,3 +275,14 @@ def test_writes_to_the_registry_api_do_not_renew_every_page(client_for, registry
     assert bob.get("/models/")[HIT_HEADER] == "miss"
     registry.model("made-by-an-sdk-client")  # a POST to /ml/api/ (an upstream write)
     assert bob.get("/models/")[HIT_HEADER] == "hit"
+
+
+def test_a_page_from_data_being_refetched_behind_is_kept_briefly_not_rebuilt_per_view(client_for, registry, settings, on_redis):
+    settings.JFROG_ML_TTL_EXPERIMENTS = 1.0
+    settings.JFROG_ML_REVALIDATE_EXPERIMENTS = 600.0
+    registry.experiment("exp-1")
+    bob = client_for("bob")
+    assert bob.get("/insights/hygiene/")[HIT_HEADER] == "miss"
+    time.sleep(1.3)  # the experiment list is past its TTL: answered at once, refetched behind
+    assert bob.get("/insights/hygiene/")[HIT_HEADER] == "miss"
+    assert bob.get("/insights/hygiene/")[HIT_HEADER] == "hit"

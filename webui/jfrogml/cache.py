@@ -48,6 +48,10 @@ DEFAULT_TTLS = {
 }
 
 
+# How long a page built from a value being refetched in the background is kept.
+REVALIDATING_PAGE_SECONDS = 5.0
+
+
 def ttl(resource: str) -> float:
     return float(getattr(settings, f"JFROG_ML_TTL_{resource.upper()}", DEFAULT_TTLS[resource]))
 
@@ -157,8 +161,15 @@ def read_through(
 ) -> Cached[T]:
     result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
     fetched = result.freshness.fetched_at
+    due = (fetched.timestamp() if fetched is not None else 0.0) + ttl_seconds
+    now = time.time()
+    if due <= now and not result.freshness.stale:
+        # Answered past its TTL while a background refetch runs (stale-while-revalidate):
+        # good to show now, and a page built from it is rebuilt shortly, when the
+        # refetch has most likely landed, rather than on every view meanwhile.
+        due = now + min(ttl_seconds, REVALIDATING_PAGE_SECONDS)
     # A page built from this value is due for rebuilding when the value is.
-    note_due((fetched.timestamp() if fetched is not None else 0.0) + ttl_seconds)
+    note_due(due)
     return result
 
 
