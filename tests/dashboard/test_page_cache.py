@@ -48,7 +48,7 @@ def _stored_pages(prefix: str) -> list[str]:
         raw = client.get(key)
         # django-redis stores ints raw and everything else pickled
         entry = pickle.loads(raw)  # noqa: S301 (this test's own Redis keys)
-        bodies.append(entry["body"])
+        bodies.append(b"".join(entry["parts"]).decode())
     return bodies
 
 

@@ -32,6 +32,7 @@ import functools
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 import uuid
@@ -87,6 +88,38 @@ def _fill(body: str, request: HttpRequest) -> str:
     return body.replace(user_mark, escape(request.user.get_username())).replace(
         now_mark, str(int(time.time()))
     )
+
+
+@functools.cache
+def _mark_pattern() -> re.Pattern[bytes]:
+    return re.compile(b"(" + b"|".join(re.escape(m.encode()) for m in marks()) + b")")
+
+
+def _split(body: bytes) -> list[bytes]:
+    """The page cut at the marks: text, mark, text, mark, ..., text (kept that way, a
+    hit joins the pieces once instead of searching a big page for each mark)."""
+    return _mark_pattern().split(body)
+
+
+def _join(parts: list[bytes], request: HttpRequest) -> bytes:
+    csrf_mark, user_mark, now_mark = (m.encode() for m in marks())
+    values: dict[bytes, bytes] = {}
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(part)
+            continue
+        value = values.get(part)
+        if value is None:
+            if part == csrf_mark:
+                value = get_token(request).encode()
+            elif part == user_mark:
+                value = escape(request.user.get_username()).encode()
+            else:
+                value = str(int(time.time())).encode()
+            values[part] = value
+        out.append(value)
+    return b"".join(out)
 
 
 def ttl() -> float:
@@ -171,7 +204,7 @@ def _has_messages(request: HttpRequest) -> bool:
 
 
 def _personalise(entry: dict, request: HttpRequest, *, hit: str) -> HttpResponse:
-    response = HttpResponse(_fill(entry["body"], request), content_type=entry["type"])
+    response = HttpResponse(_join(entry["parts"], request), content_type=entry["type"])
     response[HIT_HEADER] = hit
     return response
 
@@ -222,7 +255,7 @@ def _read(key: str) -> dict | None:
         entry = _cache().get(key)
     except Exception:
         return None
-    if not (isinstance(entry, dict) and "body" in entry and "exp" in entry):
+    if not (isinstance(entry, dict) and "parts" in entry and "exp" in entry):
         return None
     if time.time() < entry["exp"]:
         _recent.put(key, entry)
@@ -262,7 +295,7 @@ def _render(
     entry = {
         "t": now,
         "exp": expires,
-        "body": response.content.decode(response.charset),
+        "parts": _split(response.content),
         "type": response["Content-Type"],
     }
     return response, entry
