@@ -170,3 +170,29 @@ def test_it_finds_drafts_older_than_the_threshold(alice, registry, poll, setting
 
     settings.POND_INSIGHTS_STALE_DRAFT_SECONDS = 60 * 86400.0
     assert _section(alice.get(URL + "?format=json").json(), "stale_drafts")["findings"] == []
+
+
+def test_a_long_section_shows_its_first_findings_and_all_of_them_on_asking(alice, registry, poll):
+    from webui.insights.views import FINDINGS_SHOWN
+
+    model = registry.model("churn")
+    for i in range(FINDINGS_SHOWN + 3):
+        registry.version(model["id"], f"1.{i}", artifact_path="")
+    poll()
+
+    page = alice.get(URL).content.decode()
+    section = page.split('data-testid="hygiene-missing_artifact"', 1)[1].split("</section>", 1)[0]
+    assert section.count('data-testid="finding"') == FINDINGS_SHOWN
+    assert f'href="?all=missing_artifact#h-missing_artifact" data-testid="show-all-findings">Show all {FINDINGS_SHOWN + 3}</a>' in section
+    everything = alice.get(URL + "?all=missing_artifact").content.decode()
+    section = everything.split('data-testid="hygiene-missing_artifact"', 1)[1].split("</section>", 1)[0]
+    assert section.count('data-testid="finding"') == FINDINGS_SHOWN + 3
+    assert "show-all-findings" not in section
+    assert len(_section(alice.get(URL + "?format=json").json(), "missing_artifact")["findings"]) == FINDINGS_SHOWN + 3
+
+
+def test_asking_for_all_of_an_unknown_section_is_a_400_naming_the_field(alice, registry, poll):
+    resp = alice.get(URL + "?all=<script>")
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    assert "all" in body and "<script>" not in body

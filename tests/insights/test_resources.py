@@ -151,3 +151,24 @@ def test_a_total_over_only_unknown_deployments_is_unknown_not_zero(alice, regist
     html = alice.get(URL).content.decode()
     assert '<div class="stat">unknown</div>' in html
     assert '<div class="stat">0</div><div class="stat-label">cpu cores</div>' not in html
+
+
+def test_each_table_shows_its_first_rows_and_all_of_one_on_asking(alice, registry, poll, monkeypatch):
+    from webui.insights import views
+
+    monkeypatch.setattr(views, "ROWS_SHOWN", 2)
+    model = registry.model("churn")
+    version = registry.version(model["id"], "1.0")
+    for name in ("a-dep", "b-dep", "c-dep"):
+        registry.deployment(model["id"], version["id"], name)
+    poll()
+
+    page = alice.get(URL).content.decode()
+    table = page.split('data-testid="resources-by-deployment"', 1)[1].split("</section>", 1)[0]
+    assert table.count("data-deployment-id=") == 2
+    assert 'href="?all=deployment#t-deployments" data-testid="show-all-rows">Show all 3</a>' in table
+    everything = alice.get(URL + "?all=deployment").content.decode()
+    table = everything.split('data-testid="resources-by-deployment"', 1)[1].split("</section>", 1)[0]
+    assert table.count("data-deployment-id=") == 3
+    assert "show-all-rows" not in table
+    assert alice.get(URL + "?all=nope").status_code == 400

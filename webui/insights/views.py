@@ -23,6 +23,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+FINDINGS_SHOWN = 50
+ROWS_SHOWN = 100
+RESOURCE_TABLES = ("model", "tag", "deployment")
+
+
 class BadQuery(Exception):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -143,7 +148,13 @@ def hygiene(request: HttpRequest) -> HttpResponse:
     report = selectors.hygiene(estate)
     if fmt == "json":
         return JsonResponse({**_meta(estate), **export.hygiene(report)})
-    return render(request, "insights/hygiene.html", {"data": estate, "report": report})
+    # At thousands of models a section can hold thousands of findings: each shows its
+    # first few, and all of one section on asking (the JSON always has every one).
+    show_all = request.GET.get("all", "").strip()
+    if show_all and show_all not in {s.code for s in report.sections}:
+        raise BadQuery("all", f"“{show_all[:50]}” is not a section of this page.")
+    sections = [(s, s.findings if s.code == show_all else s.findings[:FINDINGS_SHOWN]) for s in report.sections]
+    return render(request, "insights/hygiene.html", {"data": estate, "report": report, "sections": sections})
 
 
 @require_GET
@@ -156,4 +167,16 @@ def resources(request: HttpRequest) -> HttpResponse:
     report = selectors.resource_report(estate)
     if fmt == "json":
         return JsonResponse({**_meta(estate), **export.resources(report)})
-    return render(request, "insights/resources.html", {"data": estate, "report": report})
+    # Each table shows its first rows, and all of one table on asking.
+    show_all = request.GET.get("all", "").strip()
+    if show_all and show_all not in RESOURCE_TABLES:
+        raise BadQuery("all", f"“{show_all[:50]}” is not a table of this page.")
+
+    def shown(kind: str, rows: list) -> list:
+        return rows if kind == show_all else rows[:ROWS_SHOWN]
+
+    totals = [(title, rows, kind, shown(kind, rows)) for title, rows, kind in
+              (("Per model", report.by_model, "model"), ("Per tag", report.by_tag, "tag"))]
+    context = {"data": estate, "report": report, "totals": totals,
+               "deployments_shown": shown("deployment", report.deployments)}
+    return render(request, "insights/resources.html", context)

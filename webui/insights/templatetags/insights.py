@@ -37,11 +37,6 @@ def gib(value: Any) -> str:
     return f"{value / selectors.GIB:.2f}".rstrip("0").rstrip(".") or "0"
 
 
-@register.filter
-def total_tables(report: selectors.ResourceReport) -> list[tuple[str, list, str]]:
-    return [("Per model", report.by_model, "model"), ("Per tag", report.by_tag, "tag")]
-
-
 @register.inclusion_tag("insights/_attention.html")
 def insights_attention() -> dict[str, Any]:
     """The overview's counts: models that need attention, hygiene findings, unknown resources.
