@@ -167,7 +167,7 @@ class ApiToken(models.Model):
 
 
 class RowCount(models.Model):
-    """The number of rows of a table, kept exact by database triggers (migrations 0003-0004).
+    """The number of rows of a table, kept exact by database triggers (migration 0003).
 
     Listing models answers `total_count` on every page; counting 10,000 rows each time
     cost more than the rest of the request. Triggers (not the services) keep it, so bulk
@@ -177,7 +177,7 @@ class RowCount(models.Model):
 
     table = models.CharField(primary_key=True, max_length=64)
     row_count = models.BigIntegerField()
-    # Moves on every insert, update, delete or truncate of the table (migration 0004), and
+    # Moves on every insert, update, delete or truncate of the table (migration 0003), and
     # starts at a random value whenever the row is made: readers that cached something
     # under one value know it is still true while the value is the same.
     changes = models.BigIntegerField(default=0)

@@ -4,10 +4,9 @@ Migration 0003 installs the triggers (PostgreSQL: statement-level, with transiti
 tables, so a bulk insert costs one update; SQLite: row-level) and the first count, in
 one transaction. Every insert and delete, whoever makes it (services, bulk seeding,
 raw SQL), moves the count in the same transaction; a TRUNCATE of the table resets it.
-
-Migration 0004 adds `changes`, moved by every insert, update, delete and truncate
-(PostgreSQL: updates counted at commit, by a deferred trigger), which registry.readcache
-uses to know a cached answer is still true.
+`changes` moves on every insert, update, delete and truncate (PostgreSQL: updates
+counted at commit, by a deferred trigger); registry.readcache uses it to know a
+cached answer is still true.
 
 A missing row means "unknown" and readers count the table instead. Rows go missing
 only when the count table itself is emptied (`flush`, which tests do between
