@@ -80,16 +80,6 @@ def marks() -> tuple[str, str, str]:
     return _mark("csrf"), _mark("user"), _mark("now")
 
 
-def _fill(body: str, request: HttpRequest) -> str:
-    """The page with this request's token, this user's name and the time now."""
-    csrf_mark, user_mark, now_mark = marks()
-    if csrf_mark in body:
-        body = body.replace(csrf_mark, get_token(request))
-    return body.replace(user_mark, escape(request.user.get_username())).replace(
-        now_mark, str(int(time.time()))
-    )
-
-
 @functools.cache
 def _mark_pattern() -> re.Pattern[bytes]:
     return re.compile(b"(" + b"|".join(re.escape(m.encode()) for m in marks()) + b")")
@@ -128,6 +118,14 @@ def ttl() -> float:
 
 def _cache():
     return caches["default"]
+
+
+def generation() -> str:
+    """The current generation ("" when there is none or the cache is not answering)."""
+    try:
+        return str(_cache().get(GENERATION_KEY) or "")
+    except Exception:
+        return ""
 
 
 def bump_generation() -> None:
@@ -394,13 +392,10 @@ def _rebuild(
 
 def _finish(response: HttpResponse, request: HttpRequest, hit: str) -> HttpResponse:
     """A page rendered with the marks but not kept: personalise it all the same."""
-    if response.get("Content-Type", "").startswith("text/html") and not getattr(
-        response, "streaming", False
-    ):
-        body = response.content.decode(response.charset)
-        filled = _fill(body, request)
-        if filled != body:
-            response.content = filled.encode(response.charset)
+    if response.get("Content-Type", "").startswith("text/html") and not getattr(response, "streaming", False):
+        parts = _split(response.content)
+        if len(parts) > 1:
+            response.content = _join(parts, request)
     response[HIT_HEADER] = hit
     return response
 

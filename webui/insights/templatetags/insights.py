@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
-from webui.core.pagecache import GENERATION_KEY
+from webui.core import pagecache
 from webui.insights import selectors
 from webui.jfrogml.client import upstream_namespace
 from webui.jfrogml.errors import JFrogMLError
@@ -52,11 +52,7 @@ def insights_attention() -> dict[str, Any]:
     # the shared cache was emptied (a Redis restart) does not recompute them at once.
     ttl = float(getattr(settings, "POND_INSIGHTS_ATTENTION_SECONDS", 0))
     # Per page-cache generation as well: a write through Pond shows in them at once.
-    try:
-        generation = caches["default"].get(GENERATION_KEY) or ""
-    except Exception:
-        generation = ""
-    key = f"insights:attention:{upstream_namespace()}:{generation}"
+    key = f"insights:attention:{upstream_namespace()}:{pagecache.generation()}"
     if ttl > 0:
         local = _kept.get(_local_key(key))
         if local is not None and time.time() < local[0]:
