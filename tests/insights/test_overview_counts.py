@@ -55,19 +55,23 @@ def test_the_overview_page_shows_the_count_linking_to_the_problems(alice, regist
     assert 'href="/insights/production/?problems=1" data-testid="attention-link"><strong>1</strong> model needs attention' in html
 
 
-def test_the_counts_are_kept_for_the_configured_seconds(registry, poll, users, settings):
+def _counts_kept_then_a_new_problem(registry, poll, settings) -> None:
+    """A healthy estate's counts, kept for a minute; then a model starts needing attention."""
+    from webui.jfrogml import catalog
+
     model = registry.model("churn")
     live = registry.version(model["id"], "1.0", status="production")
     registry.deployment(model["id"], live["id"], "churn-prod")
     poll()
     settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
     assert "<strong>0</strong> models need attention" in _attention()
-
     other = registry.model("fraud")
     registry.version(other["id"], "1.0", status="production")
-    from webui.jfrogml import catalog
-
     catalog.catalog_refresh()
+
+
+def test_the_counts_are_kept_for_the_configured_seconds(registry, poll, users, settings):
+    _counts_kept_then_a_new_problem(registry, poll, settings)
     assert "<strong>0</strong> models need attention" in _attention()  # kept
     settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.0
     assert "<strong>1</strong> model needs attention" in _attention()  # computed afresh
@@ -78,37 +82,18 @@ def test_the_kept_counts_outlive_an_emptied_shared_cache_only_for_their_seconds(
 
     from webui.insights.templatetags import insights as tags
 
-    model = registry.model("churn")
-    live = registry.version(model["id"], "1.0", status="production")
-    registry.deployment(model["id"], live["id"], "churn-prod")
-    poll()
-    settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
-    assert "<strong>0</strong> models need attention" in _attention()
-    other = registry.model("fraud")
-    registry.version(other["id"], "1.0", status="production")
-    from webui.jfrogml import catalog
-
-    catalog.catalog_refresh()
+    _counts_kept_then_a_new_problem(registry, poll, settings)
     caches["default"].clear()  # Redis restarted: this process still has them, as computed
     assert "<strong>0</strong> models need attention" in _attention()
-    for key, (until, counts) in list(tags._kept.items()):
+    for key, (_until, counts) in list(tags._kept.items()):
         tags._kept[key] = (0.0, counts)  # their seconds are up
     assert "<strong>1</strong> model needs attention" in _attention()
 
 
 def test_a_write_through_pond_shows_in_the_kept_counts_at_once(registry, poll, users, settings):
     from webui.core.pagecache import bump_generation
-    from webui.jfrogml import catalog
 
-    model = registry.model("churn")
-    live = registry.version(model["id"], "1.0", status="production")
-    registry.deployment(model["id"], live["id"], "churn-prod")
-    poll()
-    settings.POND_INSIGHTS_ATTENTION_SECONDS = 60.0
-    assert "<strong>0</strong> models need attention" in _attention()
-    other = registry.model("fraud")
-    registry.version(other["id"], "1.0", status="production")
-    catalog.catalog_refresh()
+    _counts_kept_then_a_new_problem(registry, poll, settings)
     assert "<strong>0</strong> models need attention" in _attention()  # kept...
     bump_generation()  # ...until something is written through Pond
     assert "<strong>1</strong> model needs attention" in _attention()
