@@ -131,3 +131,34 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def pytest_report_header(config) -> list[str]:
     db = settings.DATABASES["default"]
     return [f"pond: database {db['ENGINE'].rsplit('.', 1)[-1]}, CI={IN_CI}"]
+
+
+# --- Debian's Chromium, one per test process -------------------------------------------
+# Playwright's sync API runs an event loop in the test thread, and a second sync_playwright()
+# in the same process refuses to start while the first is alive: every browser test shares
+# this one (tests/browser and tests/status alike).
+
+CHROMIUM = os.environ.get("POND_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    import shutil
+
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"Chromium is not installed at {CHROMIUM}"
+        if IN_CI:
+            pytest.fail(f"{message}; CI must have it")
+        pytest.skip(f"{message}; install Debian's chromium to run browser tests")
+    # The ORM must be told that running beside Playwright's event loop is deliberate.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()

@@ -7,21 +7,18 @@ missing browser is a failure.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
 
-from tests.conftest import IN_CI
 from webui.dashboard.roles import ensure_roles
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
 # run inside one unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("POND_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 # Screenshots go to tests/artifacts/ (gitignored) so a test run leaves the tree
 # clean; `make screenshots` points this at docs/screenshots/ for the README.
@@ -34,25 +31,6 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if IN_CI:
-            pytest.fail(f"{message}; CI must have it")
-        pytest.skip(f"{message}; install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

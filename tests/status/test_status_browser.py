@@ -4,15 +4,11 @@ and still works with JavaScript off."""
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from tests.conftest import IN_CI
 from tests.status.conftest import observe_poll
 from tests.support.worker import eventually
 
@@ -20,26 +16,6 @@ from tests.support.worker import eventually
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("POND_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if IN_CI:
-            pytest.fail(f"{message}; CI must have it")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
 
 @pytest.fixture(autouse=True)
 def _live_settings(settings):
@@ -49,13 +25,13 @@ def _live_settings(settings):
     settings.POND_STATUS_HISTORY_TTL = 0
 
 
-def test_the_open_page_shows_a_failure_without_a_reload(chromium, live_server):
+def test_the_open_page_shows_a_failure_without_a_reload(browser, live_server):
     from playwright.sync_api import expect
 
     now = timezone.now()
     observe_poll({"d1": "active"}, at=now - timedelta(seconds=1))
     observe_poll({"d1": "active"}, at=now)
-    context = chromium.new_context()
+    context = browser.new_context()
     page = context.new_page()
     problems: list[str] = []
     page.on(
@@ -84,11 +60,11 @@ def test_the_open_page_shows_a_failure_without_a_reload(chromium, live_server):
     context.close()
 
 
-def test_the_page_works_with_javascript_off(chromium, live_server):
+def test_the_page_works_with_javascript_off(browser, live_server):
     now = timezone.now()
     observe_poll({"d1": "active"}, at=now - timedelta(seconds=1))
     observe_poll({"d1": "failed"}, at=now)
-    context = chromium.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + "/status/")
     row = page.locator("tr[data-deployment=d1]")
