@@ -131,3 +131,62 @@ def test_its_state_is_shared_with_another_process_through_redis(fault, breaker_s
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert "UNAVAILABLE" in done.stdout and "circuit open" in done.stdout, done.stdout + done.stderr
     assert fault.count() == 3  # the other process never called the upstream
+
+
+class _PausingStore:
+    """The breaker's store, seen by one caller that stops right after reading the window."""
+
+    def __init__(self, store, key_part: str) -> None:
+        self._store, self._key_part = store, key_part
+        self.read, self.go = threading.Event(), threading.Event()
+
+    def get(self, key, *args, **kwargs):
+        value = self._store.get(key, *args, **kwargs)
+        if self._key_part in key:
+            self.read.set()
+            assert self.go.wait(5)
+        return value
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("cache", ["file", "redis"])
+def test_a_caller_that_read_the_window_before_a_failed_trial_reopened_it_is_not_a_second_trial(
+    cache, breaker_settings, request, tmp_path
+):
+    """Issue 19's drill saw 7 upstream calls in 4.5 windows. This is the interleaving:
+    B reads the expired window; A takes the window's trial, fails and reopens the
+    circuit; then B asks for a trial. With one trial key, deleted on A's failure, B
+    became a second trial in the same window; B must be refused."""
+    if cache == "redis":
+        request.getfixturevalue("redis_cache")
+    else:
+        breaker_settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "c")}
+        }
+    from webui.jfrogml.breaker import Breaker
+
+    a, b = Breaker("race"), Breaker("race")
+    for _ in range(3):
+        a.record_failure()
+    assert a.is_open
+    time.sleep(0.6)  # the window is over: the next caller is the trial
+    b._store = pausing = _PausingStore(b._store, "breaker:opened")
+    outcome: list[str] = []
+
+    def caller_b() -> None:
+        try:
+            b.before_call()
+            outcome.append("admitted")
+        except errors.Unavailable as exc:
+            outcome.append(exc.message)
+
+    thread = threading.Thread(target=caller_b)
+    thread.start()
+    assert pausing.read.wait(5)  # B has read the expired window and stopped
+    a.before_call()  # A is the window's trial...
+    a.record_failure()  # ...and fails: a new window starts  # A's trial failed: a new window starts
+    pausing.go.set()
+    thread.join(5)
+    assert outcome and "half-open" in outcome[0], outcome

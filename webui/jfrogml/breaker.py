@@ -4,13 +4,22 @@ After `JFROG_ML_BREAKER_THRESHOLD` consecutive Unavailable-class failures the
 client stops calling JFrog ML for `JFROG_ML_BREAKER_RESET` seconds, then lets one
 trial call through (half-open): its success closes the circuit, its failure opens
 it for another window. Not-found and validation errors prove the upstream is
-alive, so they count as successes. The state lives in Django's default cache
+alive, so they count as successes.
+
+One trial per window, across processes: the trial's key names the window (the
+moment the circuit opened), so a caller that read the window just before a failed
+trial reopened the circuit competes for that old window's trial, which is taken,
+and never for a fresh one. (A single trial key, deleted when a trial failed, let
+such a caller become a second trial in the same window.) Every decision is logged
+at DEBUG on `pond.jfrogml.breaker` with the process id, for drills to read. The state lives in Django's default cache
 (Redis, or the shared file cache); a cache that is not shared between processes
 (locmem, dummy) gets a per-process state instead.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 
@@ -18,6 +27,8 @@ from django.conf import settings
 from django.core.cache import caches
 
 from webui.jfrogml.errors import Unavailable
+
+log = logging.getLogger("pond.jfrogml.breaker")
 
 _LOCAL_BACKENDS = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
 
@@ -79,34 +90,43 @@ class Breaker:
         self._store = _local if backend.startswith(_LOCAL_BACKENDS) else caches["default"]
         self._redis = backend.startswith("django_redis.")
 
-    def before_call(self) -> None:
-        """Raise Unavailable while open; in half-open, admit exactly one trial call."""
+    def before_call(self) -> str:
+        """Raise Unavailable while open; in half-open, admit exactly one trial call.
+
+        Returns how the call was admitted: "closed" or "trial".
+        """
         opened = self._store.get(self._open_key)
         if opened is None:
-            return
+            return "closed"
         remaining = float(opened) + self.reset - time.time()
         if remaining > 0:
             raise Unavailable(f"JFrog ML failed repeatedly; Pond retries it in {remaining:.0f} s (circuit open).")
-        # add() is atomic on Redis and the file cache (it fails if the key exists), so
-        # only one caller across all processes becomes the trial.
-        if not self._admit_trial():
+        if not self._admit_trial(f"{self._trial_key}:{float(opened):.6f}"):
+            log.debug("breaker pid=%d refused window=%.6f (trial taken)", os.getpid(), float(opened))
             raise Unavailable("JFrog ML failed repeatedly; a trial call is checking it now (circuit half-open).")
+        log.debug("breaker pid=%d trial window=%.6f", os.getpid(), float(opened))
+        return "trial"
 
-    def _admit_trial(self) -> bool:
+    def _admit_trial(self, key: str) -> bool:
+        # A hung trial that never reports frees its window's slot after one reset period.
+        timeout = max(self.reset, 1.0)
         if self._store is _local or self._redis:
-            return bool(self._store.add(self._trial_key, time.time(), timeout=max(self.reset, 1.0)))
+            # add() is atomic on Redis and in the local store.
+            return bool(self._store.add(key, time.time(), timeout=timeout))
         # The file cache's add() is check-then-set: serialise it with a file lock.
         from webui.jfrogml.locks import lock
 
         with lock(self._trial_key, timeout=1.0, blocking=True) as acquired:
-            return acquired and bool(self._store.add(self._trial_key, time.time(), timeout=max(self.reset, 1.0)))
+            return acquired and bool(self._store.add(key, time.time(), timeout=timeout))
 
     def record_success(self) -> None:
         # The common case (closed, no failures) costs one read, not a write.
         state = self._store.get_many([self._fail_key, self._open_key])
         if not state:
             return
-        self._store.delete_many([self._fail_key, self._open_key, self._trial_key])
+        self._store.delete_many([self._fail_key, self._open_key])
+        if self._open_key in state:
+            log.info("breaker pid=%d closed: a call succeeded", os.getpid())
 
     def record_failure(self) -> None:
         ttl = max(self.reset * 20, 600.0)
@@ -119,8 +139,9 @@ class Breaker:
             self._store.set(self._fail_key, 1, timeout=ttl)
             failures = 1
         if failures >= self.threshold:
-            self._store.set(self._open_key, time.time(), timeout=ttl)
-            self._store.delete_many([self._trial_key])
+            opened = time.time()
+            self._store.set(self._open_key, opened, timeout=ttl)
+            log.debug("breaker pid=%d open window=%.6f failures=%d", os.getpid(), opened, failures)
 
     @property
     def is_open(self) -> bool:
