@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
@@ -165,6 +165,13 @@ def _parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, 
     return (message[:500] if message else None), code, fields
 
 
+def _origin(url: str | None) -> str:
+    """scheme://host[:port] of a URL: never its path, query or credentials."""
+    parts = urlsplit(url or "")
+    host = parts.hostname or "?"
+    return f"{parts.scheme or 'http'}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
 def error_from_response(resp: requests.Response) -> errors.JFrogMLError:
     """Map a non-2xx response to the error hierarchy: the one place that does it."""
     status = resp.status_code
@@ -176,6 +183,15 @@ def error_from_response(resp: requests.Response) -> errors.JFrogMLError:
         fields = {redact(k, secrets): [redact(m, secrets) for m in v] for k, v in fields.items()}
     request_id = resp.headers.get("X-Request-ID")
     kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    if status == 400 and "json" not in resp.headers.get("Content-Type", ""):
+        # Not the API talking: a proxy's page, or the embedded registry's web server
+        # refusing the Host it was called by. Say which setting points there.
+        setting = "JFROG_ML_URL" if settings.JFROG_ML_URL_CONFIGURED else "POND_SELF_URL"
+        return errors.BadResponse(
+            f"{_origin(resp.url)} answered 400 with a page that is not JFrog ML's API: "
+            f"check {setting} (and DJANGO_ALLOWED_HOSTS there).",
+            **kwargs,
+        )
     if status in (400, 413, 415, 422):
         return errors.ValidationFailed(message, fields=fields, **kwargs)
     if status == 401:
@@ -291,8 +307,7 @@ class JFrogMLClient:
         path = "/" + "/".join(parts)
         params = {k: v for k, v in (params or {}).items() if v is not None} or None
         deadline = time.monotonic() + self.budget
-        if self.breaker is not None:
-            self.breaker.before_call()
+        admitted = self.breaker.before_call() if self.breaker is not None else "unguarded"
         attempt = 0
         while True:
             attempt += 1
@@ -326,7 +341,7 @@ class JFrogMLClient:
                 error.__cause__ = exc
             elapsed_ms = (time.monotonic() - started) * 1000
             log.info(
-                "%s %s %s %.1fms request_id=%s attempt=%d purpose=%s",
+                "%s %s %s %.1fms request_id=%s attempt=%d purpose=%s breaker=%s",
                 method,
                 path,
                 resp.status_code if resp is not None else type(error.__cause__).__name__,
@@ -334,6 +349,7 @@ class JFrogMLClient:
                 (resp.headers.get("X-Request-ID") if resp is not None else None) or request_id,
                 attempt,
                 _purpose.get(),
+                admitted,
             )
             if resp is not None:
                 if 200 <= resp.status_code < 300:
