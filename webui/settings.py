@@ -11,6 +11,7 @@ import hmac
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -198,6 +199,14 @@ POND_PAGE_CACHE_TTL = envfloat("POND_PAGE_CACHE_TTL", 10.0, minimum=0)
 JFROG_ML_URL_CONFIGURED = envurl("JFROG_ML_URL")
 POND_EMBEDDED_REGISTRY = envbool("POND_EMBEDDED_REGISTRY", not JFROG_ML_URL_CONFIGURED)
 JFROG_ML_URL = JFROG_ML_URL_CONFIGURED or envurl("POND_SELF_URL", f"http://127.0.0.1:{PORT}") + "/ml/api"
+if POND_EMBEDDED_REGISTRY and not JFROG_ML_URL_CONFIGURED:
+    # Pond calls its own embedded registry at POND_SELF_URL: that host is always
+    # allowed, whatever the operator's DJANGO_ALLOWED_HOSTS lists (compose sets
+    # http://web:8000, a name no operator thinks to allow).
+    _self_host = urlsplit(JFROG_ML_URL).hostname or ""
+    _self_host = f"[{_self_host}]" if ":" in _self_host else _self_host
+    if _self_host and "*" not in ALLOWED_HOSTS and _self_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _self_host]
 JFROG_ML_TOKEN = envstr("JFROG_ML_TOKEN")
 JFROG_ML_USER = envstr("JFROG_ML_USER")
 JFROG_ML_PASSWORD = envstr("JFROG_ML_PASSWORD")

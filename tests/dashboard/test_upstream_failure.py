@@ -116,3 +116,18 @@ def test_an_unknown_page_is_a_friendly_404(client_for, upstream_url):
     assert "We could not find that" in resp.content.decode()
     resp = client_for("alice").get("/no/such/page/")
     assert resp.status_code == 404
+
+
+def test_an_upstream_url_that_is_not_the_api_names_the_setting_instead_of_rejected_input(client_for, fault, settings):
+    """A 400 page that is not JSON (a proxy's, or Django's DisallowedHost page) is not
+    JFrog ML refusing input: the page says which setting points there."""
+    settings.JFROG_ML_URL_CONFIGURED = settings.JFROG_ML_URL
+    fault.on(None, None, text("<h1>Bad Request (400)</h1>", 400, content_type="text/html"))
+    resp = client_for("alice").get("/models/")
+    body = resp.content.decode()
+    assert resp.status_code == 503, body[:500]
+    assert "rejected the input" not in body
+    assert "check JFROG_ML_URL" in body and "DJANGO_ALLOWED_HOSTS" in body
+    assert fault.url.split("/ml/api")[0] in body
+    settings.JFROG_ML_URL_CONFIGURED = ""
+    assert "check POND_SELF_URL" in client_for("alice").get("/models/").content.decode()

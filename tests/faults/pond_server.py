@@ -105,8 +105,10 @@ def drill_env(
 
 
 @contextlib.contextmanager
-def pond_server(*, env: dict[str, str], tmp_path: Path, threads: int = 8) -> Iterator[PondServer]:
-    port = free_port()
+def pond_server(
+    *, env: dict[str, str], tmp_path: Path, threads: int = 8, port: int | None = None
+) -> Iterator[PondServer]:
+    port = port or free_port()
     log_path = tmp_path / f"pond-{port}.log"
     Path(env["POND_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     command = [
