@@ -20,5 +20,7 @@ RUN pip install --no-cache-dir . \
 
 USER pond
 EXPOSE 8000
-CMD ["gunicorn", "webui.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+# Worker processes: $WEB_CONCURRENCY (gunicorn reads it; compose sets it, default 3).
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "webui.wsgi:application", "--bind", "0.0.0.0:8000", \
      "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
