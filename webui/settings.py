@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "webui.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,7 +76,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "webui.core.pagecache.GenerationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "webui.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "webui.urls"

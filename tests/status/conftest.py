@@ -38,12 +38,19 @@ def carol(db) -> User:
     return user
 
 
-def observe_poll(statuses: dict[str, str], *, at: datetime, model_id: str = "m-1") -> None:
+def observe_poll(
+    statuses: dict[str, str], *, at: datetime, model_id: str = "m-1", names: dict[str, str] | None = None
+) -> None:
     """One successful poll that saw `statuses` ({deployment id: status}), then publish."""
+    names = names or {}
     record_observations(
         [
             Observation(
-                deployment_id=d, status=s, name=f"{d}-name", model_id=model_id, version_id=f"{d}-v1"
+                deployment_id=d,
+                status=s,
+                name=names.get(d, f"{d}-name"),
+                model_id=model_id,
+                version_id=f"{d}-v1",
             )
             for d, s in statuses.items()
         ],

@@ -1,13 +1,16 @@
 """Small SVG images: the per-deployment badge and the 90-day bar.
 
-Built as strings with every text escaped; no template engine, because these are
+Built as strings with every text escaped by Django's `escape`, which covers both
+quotes (`xml.sax.saxutils.escape` leaves `"` alone, and a deployment named
+`" onload="…` broke out of `aria-label`); no template engine, because these are
 served hard (READMEs, the status page's lazy images) and must stay cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
+
+from django.utils.html import escape
 
 from webui.status.uptime import Day
 

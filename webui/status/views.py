@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from webui.status import document as status_document
@@ -153,7 +154,9 @@ def status_feed(request: HttpRequest) -> HttpResponse:
         feed.add_item(
             title=title,
             link=f"{page_url}#incident-{incident['id']}",
-            description=description,
+            # Atom's summary is type="html": readers render it after unescaping the XML,
+            # so the text is HTML-escaped once more.
+            description=escape(description),
             unique_id=f"{page_url}#incident-{incident['id']}",
             pubdate=started,
             updateddate=ended or started,
