@@ -95,3 +95,15 @@ def test_csv_cells_that_look_like_formulas_are_defused(client_for, registry):
     resp = client_for("alice").get("/models/?format=csv")
     rows = list(csv.DictReader(io.StringIO(resp.content.decode())))
     assert rows[0]["name"].startswith("'=")
+
+
+def test_csv_header_cells_are_defused_too(client_for, registry):
+    """Metric names are upstream data, and they are the version export's header row."""
+    model = registry.model("plain-model")
+    registry.version(model["id"], "1.0.0", metrics={'+HYPERLINK("http://evil.example","click")': 0.5, "=1+1": 1.0})
+    resp = client_for("alice").get(f"/models/{model['id']}/?format=csv")
+    assert resp.status_code == 200
+    header = next(csv.reader(io.StringIO(resp.content.decode())))
+    assert "'+HYPERLINK(\"http://evil.example\",\"click\")" in header and "'=1+1" in header
+    assert not [cell for cell in header if cell.startswith(("=", "+", "-", "@"))], header
+

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import csv
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from webui.core.exports import csv_response
 from webui.dashboard.decorators import authorize, upstream_page
-from webui.dashboard.views._common import csv_cell
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews import selectors, services
 from webui.reviews.forms import (
@@ -251,11 +251,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
@@ -263,32 +258,19 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if entries is None:
         errors = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in form.errors.items())
         return HttpResponse(f"Bad filter — {errors}\n", status=400, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
     header = [
         "id", "when", "who", "event", "model_id", "model", "version_id", "version",
         "from", "to", "outcome", "comment", "request", "metrics", "details",
     ]
-
-    def rows():
-        import json
-
-        yield writer.writerow(header)
-        for e in entries.iterator():
-            # Every cell is defused, not only the comment: names and labels come from JFrog ML.
-            yield writer.writerow(
-                [
-                    csv_cell(value)
-                    for value in (
-                        e.pk, e.created_at.isoformat(), e.actor, e.kind, e.model_id, e.model_name, e.version_id,
-                        e.version_label, e.from_status, e.to_status, e.outcome, e.comment, e.request_id,
-                        json.dumps(e.metrics, sort_keys=True), json.dumps(e.details, sort_keys=True),
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="pond-promotion-ledger.csv"'
-    return response
+    rows = (
+        (
+            e.pk, e.created_at.isoformat(), e.actor, e.kind, e.model_id, e.model_name, e.version_id,
+            e.version_label, e.from_status, e.to_status, e.outcome, e.comment, e.request_id,
+            json.dumps(e.metrics, sort_keys=True), json.dumps(e.details, sort_keys=True),
+        )
+        for e in entries.iterator()
+    )
+    return csv_response("pond-promotion-ledger.csv", header, rows, stream=True)
 
 
 @login_required

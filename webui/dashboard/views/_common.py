@@ -1,40 +1,15 @@
-"""Small helpers shared by the dashboard's views (request parsing, CSV)."""
+"""Small helpers shared by the dashboard's views (request parsing)."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, QueryDict
 
 MAX_COMPARE = 10
 MIN_COMPARE = 2
-# Spreadsheet apps execute cells starting with these; prefix them so a hostile
-# model name in an export is shown, not run.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    return response
-
-
 def cleaned_or_default(form: forms.Form) -> dict:
     """A GET filter form's values, with each invalid field replaced by its default.
 

@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.core.exports import csv_response
 from webui.core.pagecache import cached_page
 from webui.dashboard.charts import Point, bar_chart
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import RegistryModelForm, VersionForm, add_upstream_errors
-from webui.dashboard.views._common import cleaned_or_default, csv_response, selected_ids
+from webui.dashboard.views._common import cleaned_or_default, selected_ids
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import VERSION_STATUSES
