@@ -236,6 +236,8 @@ JFROG_ML_RETRIES = envint("JFROG_ML_RETRIES", 2, minimum=0, maximum=10)
 JFROG_ML_BACKOFF = envfloat("JFROG_ML_BACKOFF", 0.2, minimum=0)
 JFROG_ML_BREAKER_THRESHOLD = envint("JFROG_ML_BREAKER_THRESHOLD", 5, minimum=1)
 JFROG_ML_BREAKER_RESET = envfloat("JFROG_ML_BREAKER_RESET", 30.0, minimum=0.1)
+# An answer's body larger than this fails like a timeout (stale-if-error applies).
+JFROG_ML_MAX_RESPONSE_BYTES = envint("JFROG_ML_MAX_RESPONSE_BYTES", 64 * 1024 * 1024, minimum=1024)
 # One call's whole budget, retries included (0: connect + 2 x read timeout).
 JFROG_ML_BUDGET = envfloat("JFROG_ML_BUDGET", 0.0, minimum=0) or None
 # Cache TTLs per resource (seconds); the last good value is kept JFROG_ML_STALE_KEEP

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import pytest
 
 from tests.support.faultserver import (
+    chunked,
     close_connection,
     drop_mid_body,
     hang,
@@ -16,6 +18,7 @@ from tests.support.faultserver import (
     slow,
     status,
     text,
+    trickle,
 )
 from webui.jfrogml import errors
 from webui.jfrogml.client import JFrogMLClient, get_client, upstream_calls
@@ -269,3 +272,31 @@ def test_it_recovers_when_an_upstream_that_refused_connections_listens_again(fau
     fault.resume()
     assert get_client().list_deployments() == []
     assert fault.count() == 1  # refused attempts never reached it
+
+
+def test_a_body_sent_one_byte_at_a_time_fails_within_the_budget_like_a_timeout(fault, settings):
+    """Each byte arrives well within the read timeout, so only a deadline over the
+    whole body stops it (it held a 5 s call for 20 s)."""
+    settings.JFROG_ML_RETRIES = 0
+    settings.JFROG_ML_BUDGET = 1.0
+    fault.on("GET", "/v1/models", trickle(0.05))  # 230 bytes: 11.5 s in all
+    started = time.monotonic()
+    with pytest.raises(errors.Unavailable, match="did not finish its answer within"):
+        get_client().list_models()
+    assert time.monotonic() - started < 1.0 + 0.5
+
+
+def test_a_body_over_the_size_cap_fails_like_a_timeout_without_being_read(fault, settings):
+    settings.JFROG_ML_MAX_RESPONSE_BYTES = 10_000
+    settings.JFROG_ML_RETRIES = 0
+    big = {"models": [{"id": f"m{i}", "name": "x" * 100} for i in range(200)], "total_count": 200}
+    fault.on("GET", "/v1/models", json_response(big))
+    with pytest.raises(errors.Unavailable, match="JFROG_ML_MAX_RESPONSE_BYTES"):
+        get_client().list_models()
+    # Without a Content-Length (chunked), the cap holds while reading.
+    fault.on("GET", "/v1/models", chunked(json.dumps(big).encode()))
+    with pytest.raises(errors.Unavailable, match="JFROG_ML_MAX_RESPONSE_BYTES"):
+        get_client().list_models()
+    # Under the cap, the same call works.
+    settings.JFROG_ML_MAX_RESPONSE_BYTES = 1_000_000
+    assert len(JFrogMLClient().list_models().models) == 200

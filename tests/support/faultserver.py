@@ -101,6 +101,42 @@ def drop_mid_body(handler: _Handler, server: FaultServer) -> None:
     handler.connection.shutdown(socket.SHUT_RDWR)
 
 
+def trickle(interval: float, body: bytes = b'{"models": [], "total_count": 0}' + b" " * 200) -> Behaviour:
+    """Answer 200 at once, then send the body one byte per `interval` (a slow-loris server)."""
+
+    def behave(handler: _Handler, server: FaultServer) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for byte in body:
+            if server.stopping.wait(interval):
+                break
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+        handler.close_connection = True
+
+    return behave
+
+
+def chunked(body: bytes, size: int = 1024) -> Behaviour:
+    """Answer 200 with the body in chunked transfer encoding (no Content-Length)."""
+
+    def behave(handler: _Handler, server: FaultServer) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        for start in range(0, len(body), size):
+            part = body[start : start + size]
+            handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+        handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
+
+    return behave
+
+
 def close_connection(handler: _Handler, server: FaultServer) -> None:
     """Read the request, answer nothing, close."""
     handler.close_connection = True

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
@@ -165,6 +166,50 @@ def _parse_error_body(resp: requests.Response) -> tuple[str | None, str | None, 
     return (message[:500] if message else None), code, fields
 
 
+_UNADDRESSABLE = frozenset({"", ".", ".."})
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class _BodyRefused(Exception):
+    """The answer's body came too slowly or was too big: it is treated like a timeout."""
+
+
+def _read_body(resp: requests.Response, deadline: float, max_bytes: int) -> None:
+    """Read the body within the call's deadline and size cap, then keep it on `resp`.
+
+    `timeout` bounds each socket read, not the body: a server sending one byte a
+    second held a 5 s call for 20 s. read1() returns whatever has arrived, so the
+    deadline is checked between reads; the cap is checked before and while reading.
+    """
+    try:
+        declared = int(resp.headers.get("Content-Length") or 0)
+        if declared > max_bytes:
+            raise _BodyRefused(f"JFrog ML's answer is {declared} bytes, over JFROG_ML_MAX_RESPONSE_BYTES ({max_bytes}).")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise _BodyRefused("JFrog ML did not finish its answer within Pond's time budget.")
+            chunk = resp.raw.read1(65536, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise _BodyRefused(f"JFrog ML's answer is over JFROG_ML_MAX_RESPONSE_BYTES ({max_bytes} bytes).")
+            chunks.append(chunk)
+        resp._content = b"".join(chunks)  # what requests keeps as .content
+        resp._content_consumed = True
+    except _BodyRefused:
+        resp.close()
+        raise
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        resp.close()
+        raise requests.ReadTimeout(exc) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:  # cut mid-body, reset
+        resp.close()
+        raise requests.ConnectionError(exc) from exc
+
+
 def _origin(url: str | None) -> str:
     """scheme://host[:port] of a URL: never its path, query or credentials."""
     parts = urlsplit(url or "")
@@ -266,6 +311,7 @@ class JFrogMLClient:
         # The whole call, retries and waits included, ends within this budget.
         default_budget = getattr(settings, "JFROG_ML_BUDGET", None) or (self.connect_timeout + 2 * self.read_timeout)
         self.budget = float(budget if budget is not None else default_budget)
+        self.max_body_bytes = int(getattr(settings, "JFROG_ML_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
         self.namespace = upstream_namespace(self.base_url)
         self.breaker = Breaker(self.namespace) if use_breaker else None
 
@@ -303,6 +349,10 @@ class JFrogMLClient:
         body: dict[str, Any] | None = None,
     ) -> Any:
         """Send one logical call; return the parsed JSON body (None when empty)."""
+        if any(str(part) in _UNADDRESSABLE for part in parts):
+            # Each id is sent percent-encoded as one segment, but "", "." and ".." would
+            # still name another resource ("versions/.." is the model): refused unsent.
+            raise errors.NotFound("No object with an id that is empty, '.' or '..' can be reached through the API.")
         url = self._url(parts)
         path = "/" + "/".join(parts)
         params = {k: v for k, v in (params or {}).items() if v is not None} or None
@@ -321,7 +371,7 @@ class JFrogMLClient:
             resp: requests.Response | None = None
             error: errors.JFrogMLError | None = None
             try:
-                resp = self.session.request(
+                answer = self.session.request(
                     method,
                     url,
                     params=params,
@@ -329,7 +379,13 @@ class JFrogMLClient:
                     headers={"X-Request-ID": request_id},
                     timeout=timeout,
                     allow_redirects=False,
+                    stream=True,
                 )
+                _read_body(answer, deadline, self.max_body_bytes)
+                resp = answer  # only a response whose body arrived whole is an answer
+            except _BodyRefused as exc:
+                error = errors.Unavailable(str(exc), request_id=request_id)
+                error.__cause__ = exc
             except requests.Timeout as exc:
                 error = errors.Unavailable(f"JFrog ML did not answer within {timeout[1]:.1f} s.", request_id=request_id)
                 error.__cause__ = exc
