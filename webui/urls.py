@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from webui.core import views as core_views
+from webui.core.converters import UpstreamIdConverter
+
+register_converter(UpstreamIdConverter, "upstream_id")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

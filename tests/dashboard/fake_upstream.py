@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from tests.support.faultserver import FaultServer, json_response
 
@@ -23,18 +24,23 @@ def serve_world(
     deployments: list[dict[str, Any]],
 ) -> None:
     server.on("GET", "/v1/models", json_response({"models": models, "total_count": len(models)}))
+
+    def segment(upstream_id: str) -> str:
+        # What a well-behaved client sends: the id percent-encoded as one path segment.
+        return re.escape(quote(upstream_id, safe=""))
+
     for m in models:
-        mid = re.escape(m["id"])
+        mid = segment(m["id"])
         server.on("GET", f"/v1/models/{mid}", json_response(m))
         server.on("GET", f"/v1/models/{mid}/versions", json_response({"versions": versions.get(m["id"], [])}))
         for v in versions.get(m["id"], []):
-            server.on("GET", f"/v1/models/{mid}/versions/{re.escape(v['id'])}", json_response(v))
+            server.on("GET", f"/v1/models/{mid}/versions/{segment(v['id'])}", json_response(v))
     server.on("GET", "/v1/experiments", json_response({"experiments": experiments}))
     for e in experiments:
-        server.on("GET", f"/v1/experiments/{re.escape(e['id'])}", json_response(e))
+        server.on("GET", f"/v1/experiments/{segment(e['id'])}", json_response(e))
     server.on("GET", "/v1/deployments", json_response({"deployments": deployments}))
     for d in deployments:
-        server.on("GET", f"/v1/deployments/{re.escape(d['id'])}", json_response(d))
+        server.on("GET", f"/v1/deployments/{segment(d['id'])}", json_response(d))
 
 
 def simple_world(name: str = "ok-model", endpoint: str = "https://ok.example/v1/predict") -> dict[str, Any]:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
+from webui.core.converters import UpstreamIdConverter
 from webui.insights.sources import Estate, ModelRef, VersionRef, shared_index
 from webui.reviews.effective import EffectiveStatus, versions_effective_status
 
@@ -52,6 +53,7 @@ class Flag:
 # each route is reversed once with placeholders and filled in with the same quoting.
 
 _SLOT = "00slot{}00"
+_ID_SEGMENT = UpstreamIdConverter()
 _SAFE = "!$&'()*+,;=~:@"  # what Django's reverse() leaves unquoted in a path, minus "/"
 
 
@@ -63,7 +65,8 @@ def _route(name: str, slots: int, prefix: str) -> str:
 def url_for(name: str, *ids: str) -> str:
     url = _route(name, len(ids), get_script_prefix())
     for i, value in enumerate(ids):
-        url = url.replace(_SLOT.format(i), quote(str(value), safe=_SAFE), 1)
+        # As reverse() does: the id converter's segment, then reverse()'s own quoting.
+        url = url.replace(_SLOT.format(i), quote(_ID_SEGMENT.to_url(value), safe=_SAFE), 1)
     return url
 
 

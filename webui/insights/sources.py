@@ -140,7 +140,7 @@ def _cached_artifact_paths(model_ids: Iterable[str]) -> dict[str, str]:
     that model pages and writes through Pond cached carry the artifact path. Read
     them in bulk (one round trip per thousand models on Redis).
     """
-    keys = {upstream_cache.full_key(f"versions:{mid}"): mid for mid in model_ids}
+    keys = {upstream_cache.full_key(upstream_cache.key("versions", mid)): mid for mid in model_ids}
     found: dict[str, str] = {}
     names = list(keys)
     for start in range(0, len(names), _PEEK_CHUNK):

@@ -14,7 +14,9 @@ repeating the call.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -69,6 +71,23 @@ def stale_keep() -> float:
 class Cached(Generic[T]):
     value: T
     freshness: Freshness
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def key(kind: str, upstream_id: object) -> str:
+    """The cache key of one object of `kind`: no id can produce another entry's key.
+
+    An id is any string (`*`, spaces, `:`, 1,000 characters): a plain id is used as
+    is, anything else by its SHA-256 (marked `#`, which no plain id holds), so the
+    list of every experiment (`experiments:*`) is never an id's key and no key is
+    too long or holds characters a cache backend warns about.
+    """
+    text = str(upstream_id)
+    if _SAFE_ID.fullmatch(text):
+        return f"{kind}:{text}"
+    return f"{kind}:#{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def full_key(key: str) -> str:

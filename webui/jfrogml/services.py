@@ -137,12 +137,12 @@ def _deployments() -> Cached[list[Deployment]]:
 
 
 def _model(model_id: str) -> Cached[Model]:
-    return cache.read_through(f"model:{model_id}", lambda: get_client().get_model(model_id), ttl_seconds=cache.ttl("model"))
+    return cache.read_through(cache.key("model", model_id), lambda: get_client().get_model(model_id), ttl_seconds=cache.ttl("model"))
 
 
 def _versions(model_id: str) -> Cached[list[ModelVersion]]:
     return cache.read_through(
-        f"versions:{model_id}", lambda: get_client().list_model_versions(model_id), ttl_seconds=cache.ttl("versions")
+        cache.key("versions", model_id), lambda: get_client().list_model_versions(model_id), ttl_seconds=cache.ttl("versions")
     )
 
 
@@ -150,7 +150,7 @@ def _experiments(model_id: str = "") -> Cached[list[Experiment]]:
     # The list of every experiment is the one big list the spec forces on pages (no
     # status filter, no paging): pages answer from it at once while it refreshes.
     return cache.read_through(
-        f"experiments:{model_id or '*'}",
+        (cache.key("experiments", model_id) if model_id else "experiments:*"),
         lambda: get_client().list_experiments(model_id or None),
         ttl_seconds=cache.ttl("experiments"),
         revalidate_seconds=0.0 if model_id else cache.revalidate("experiments"),
@@ -159,13 +159,13 @@ def _experiments(model_id: str = "") -> Cached[list[Experiment]]:
 
 def _experiment(experiment_id: str) -> Cached[Experiment]:
     return cache.read_through(
-        f"experiment:{experiment_id}", lambda: get_client().get_experiment(experiment_id), ttl_seconds=cache.ttl("experiment")
+        cache.key("experiment", experiment_id), lambda: get_client().get_experiment(experiment_id), ttl_seconds=cache.ttl("experiment")
     )
 
 
 def _deployment(deployment_id: str) -> Cached[Deployment]:
     return cache.read_through(
-        f"deployment:{deployment_id}",
+        cache.key("deployment", deployment_id),
         lambda: get_client().get_deployment(deployment_id),
         ttl_seconds=cache.ttl("deployment"),
     )
@@ -790,14 +790,14 @@ def deployment_detail(*, deployment_id: str) -> DeploymentDetail:
 
 def _after_model_write(model_id: str, *, model: Model | None = None) -> None:
     """Refresh what a write to a model or its versions changed; never fails the write."""
-    cache.expire(f"model:{model_id}", f"versions:{model_id}")
+    cache.expire(cache.key("model", model_id), cache.key("versions", model_id))
     try:
         with call_purpose("catalog"):
             fresh_model, versions = _parallel(
                 lambda: get_client().get_model(model_id), lambda: get_client().list_model_versions(model_id)
             )
-        cache.store(f"model:{model_id}", fresh_model)
-        cache.store(f"versions:{model_id}", versions)
+        cache.store(cache.key("model", model_id), fresh_model)
+        cache.store(cache.key("versions", model_id), versions)
         catalog.upsert_model(fresh_model, versions)
     except JFrogMLError as exc:
         log.warning("after a write to model %s, refreshing it failed: %s", model_id, exc.message)
@@ -812,8 +812,8 @@ def model_create(
         name=_require("name", name), description=description, framework=framework, task_type=task_type, tags=list(tags)
     )
     catalog.upsert_model(model, [])
-    cache.store(f"model:{model.id}", model)
-    cache.store(f"versions:{model.id}", [])
+    cache.store(cache.key("model", model.id), model)
+    cache.store(cache.key("versions", model.id), [])
     return model
 
 
@@ -831,7 +831,7 @@ def model_update(
         tags=list(tags),
     )
     _after_model_write(model_id, model=returned)
-    cached = cache.peek(f"model:{model_id}")
+    cached = cache.peek(cache.key("model", model_id))
     if cached is not None and cached.freshness.fetched_at:
         return cached.value
     if returned is not None:
@@ -844,12 +844,12 @@ def model_update(
 
 def model_delete(*, model_id: str) -> None:
     model_id = _require("model_id", model_id)
-    affected_experiments = cache.peek(f"experiments:{model_id}")
+    affected_experiments = cache.peek(cache.key("experiments", model_id))
     get_client().delete_model(model_id)
     # Its versions and deployments went with it; its experiments stay, detached.
-    keys = [f"model:{model_id}", f"versions:{model_id}", f"experiments:{model_id}"]
+    keys = [cache.key("model", model_id), cache.key("versions", model_id), cache.key("experiments", model_id)]
     cache.forget(*keys)
-    experiment_keys = [f"experiment:{e.id}" for e in (affected_experiments.value if affected_experiments else [])]
+    experiment_keys = [cache.key("experiment", e.id) for e in (affected_experiments.value if affected_experiments else [])]
     cache.expire("deployments", "experiments:*", *experiment_keys)
     catalog.remove_model(model_id)
 
@@ -894,9 +894,9 @@ def version_set_status(*, model_id: str, version_id: str, status: str) -> ModelV
 
 
 def _after_experiment_write(experiment_id: str | None, model_ids: Iterable[str | None]) -> None:
-    keys = ["experiments:*"] + [f"experiments:{m}" for m in model_ids if m]
+    keys = ["experiments:*"] + [cache.key("experiments", m) for m in model_ids if m]
     if experiment_id:
-        keys.append(f"experiment:{experiment_id}")
+        keys.append(cache.key("experiment", experiment_id))
     cache.expire(*keys)
 
 
@@ -907,7 +907,7 @@ def experiment_create(
         name=_require("name", name), description=description, model_id=model_id or None, parameters=parameters or None
     )
     _after_experiment_write(None, [model_id, created.model_id])
-    cache.store(f"experiment:{created.id}", created)
+    cache.store(cache.key("experiment", created.id), created)
     return created
 
 
@@ -923,20 +923,20 @@ def experiment_update(
     if updated is None:
         updated = get_client().get_experiment(experiment_id)
     _after_experiment_write(experiment_id, [updated.model_id])
-    cache.store(f"experiment:{experiment_id}", updated)
+    cache.store(cache.key("experiment", experiment_id), updated)
     return updated
 
 
 def experiment_delete(*, experiment_id: str) -> None:
     experiment_id = _require("experiment_id", experiment_id)
-    known = cache.peek(f"experiment:{experiment_id}")
+    known = cache.peek(cache.key("experiment", experiment_id))
     get_client().delete_experiment(experiment_id)
-    cache.forget(f"experiment:{experiment_id}")
+    cache.forget(cache.key("experiment", experiment_id))
     _after_experiment_write(None, [known.value.model_id if known else None])
 
 
 def _after_deployment_write(deployment_id: str | None) -> None:
-    keys = ["deployments"] + ([f"deployment:{deployment_id}"] if deployment_id else [])
+    keys = ["deployments"] + ([cache.key("deployment", deployment_id)] if deployment_id else [])
     cache.expire(*keys)
 
 
@@ -972,5 +972,5 @@ def deployment_update(*, deployment_id: str, replicas: int | None = None, status
 def deployment_delete(*, deployment_id: str) -> None:
     deployment_id = _require("deployment_id", deployment_id)
     get_client().delete_deployment(deployment_id)
-    cache.forget(f"deployment:{deployment_id}")
+    cache.forget(cache.key("deployment", deployment_id))
     _after_deployment_write(None)

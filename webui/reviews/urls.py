@@ -11,9 +11,9 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="detail"),
     path("reviews/<int:pk>/decide", views.review_decide, name="decide"),
     path("reviews/<int:pk>/cancel", views.review_cancel, name="cancel"),
-    path("reviews/new/<str:model_id>/<str:version_id>/", views.promotion_request_new, name="request_new"),
-    path("reviews/promote/<str:model_id>/<str:version_id>", views.promotion_direct, name="direct"),
+    path("reviews/new/<upstream_id:model_id>/<upstream_id:version_id>/", views.promotion_request_new, name="request_new"),
+    path("reviews/promote/<upstream_id:model_id>/<upstream_id:version_id>", views.promotion_direct, name="direct"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
-    path("audit/production/<str:model_id>/", views.production_on, name="production_on"),
+    path("audit/production/<upstream_id:model_id>/", views.production_on, name="production_on"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.core.pagecache import cached_page
@@ -155,7 +156,7 @@ def deployment_delete(request: HttpRequest, deployment_id: str) -> HttpResponse:
             "what": "deployment",
             "name": data.deployment.name or data.deployment.id,
             "consequence": "This stops serving the model at this endpoint.",
-            "cancel_url": f"/deployments/{deployment_id}/",
+            "cancel_url": reverse("deployment_detail", args=[deployment_id]),
         },
     )
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.core.pagecache import cached_page
@@ -136,7 +137,7 @@ def experiment_delete(request: HttpRequest, experiment_id: str) -> HttpResponse:
             "what": "experiment",
             "name": data.experiment.name or data.experiment.id,
             "consequence": "This deletes the experiment with its metrics and parameters.",
-            "cancel_url": f"/experiments/{experiment_id}/",
+            "cancel_url": reverse("experiment_detail", args=[experiment_id]),
         },
     )
 

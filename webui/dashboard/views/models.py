@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.core.exports import csv_response
@@ -208,7 +209,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
             "what": "model",
             "name": data.model.display_name,
             "consequence": f"This deletes the model and all its {len(data.versions)} versions.",
-            "cancel_url": f"/models/{model_id}/",
+            "cancel_url": reverse("model_detail", args=[model_id]),
         },
     )
 
@@ -281,7 +282,7 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
             "name": f"{data.model.display_name} {data.version.label}",
             "consequence": "This deletes the version and its metrics."
             + (f" {len(data.deployments)} deployment(s) serve it." if data.deployments else ""),
-            "cancel_url": f"/models/{model_id}/versions/{version_id}/",
+            "cancel_url": reverse("version_detail", args=[model_id, version_id]),
         },
     )
 
@@ -296,12 +297,12 @@ def versions_compare(request: HttpRequest, model_id: str) -> HttpResponse:
         return render(
             request,
             "dashboard/compare.html",
-            {"problem": problem, "kind": "versions", "back_url": f"/models/{model_id}/"},
+            {"problem": problem, "kind": "versions", "back_url": reverse("model_detail", args=[model_id])},
             status=400,
         )
     data = services.versions_compare(model_id=model_id, version_ids=ids)
     items = [(v.id, v.label, v.metrics, v.parameters, v.status) for v in data.versions]
-    return _render_compare(request, data, items, kind="versions", back_url=f"/models/{model_id}/", title=data.model.display_name)
+    return _render_compare(request, data, items, kind="versions", back_url=reverse("model_detail", args=[model_id]), title=data.model.display_name)
 
 
 def _render_compare(request: HttpRequest, data, items, *, kind: str, back_url: str, title: str) -> HttpResponse:
