@@ -46,6 +46,14 @@ def xdist_index() -> int:
     return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
 
 
+@pytest.fixture(autouse=True)
+def _auth_attempts_are_not_shared_between_tests(settings) -> None:
+    """The per-address sign-in limit counts in the shared cache per minute; every test
+    client is 127.0.0.1, so a run's logins would add up across tests. Tests of the
+    limit itself set their own."""
+    settings.POND_AUTH_ATTEMPTS_PER_MINUTE = 100_000
+
+
 @pytest.fixture
 def upstream_url(live_server, settings) -> str:
     """The embedded registry, served over real HTTP; Pond's client points at it."""

@@ -6,6 +6,7 @@ message that names the variable, instead of surfacing later as an odd behaviour.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
@@ -94,3 +95,14 @@ def envjson(name: str, default: object = None) -> object:
         return json.loads(raw)
     except ValueError as exc:
         raise _bad(name, raw, f"valid JSON ({exc})") from None
+
+
+def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP addresses or networks (CIDR), e.g. "10.0.0.2,172.18.0.0/16"."""
+    networks = []
+    for item in envlist(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _bad(name, item, "IP addresses or networks, e.g. 10.0.0.2,172.18.0.0/16") from None
+    return networks

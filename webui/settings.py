@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from webui.env import envbool, envfloat, envint, envjson, envlist, envstr, envurl
+from webui.env import envbool, envfloat, envint, envjson, envlist, envnetworks, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("POND_VAR_DIR", str(BASE_DIR / "var")))
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "webui.core.middleware.SecurityHeadersMiddleware",
+    "webui.core.throttling.AuthAttemptLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -309,9 +310,17 @@ AUTH_PASSWORD_VALIDATORS = [
 # POND_LOGIN_FAILURE_LIMIT of them that pair is refused (429, the login form with a
 # message) for POND_LOGIN_COOLOFF seconds, then may try again: a cool-off, never a
 # permanent lockout that an attacker could use to shut a colleague out. The client
-# address is the TCP peer (webui.core.throttling.client_ip), never X-Forwarded-For,
-# so a spoofed header cannot reset the count. The registry's basic auth goes through
-# the same backends, so it is throttled the same way (a locked pair gets 401).
+# address is the TCP peer (webui.core.throttling.client_ip), or, when the peer is one
+# of POND_TRUSTED_PROXIES, the nearest X-Forwarded-For hop that is not: a spoofed
+# header from anyone else changes nothing, and behind a proxy each person keeps an
+# address of their own (failures from one never lock another out). The registry's
+# basic auth goes through the same backends, so it is throttled the same way (a
+# locked pair gets 401). In front of that, every authentication attempt (a login or
+# password-change POST, a basic-auth API call) counts against a per-address limit of
+# POND_AUTH_ATTEMPTS_PER_MINUTE (429 past it): guessing across many usernames, each
+# costing a full password hash, is limited too.
+POND_TRUSTED_PROXIES = envnetworks("POND_TRUSTED_PROXIES")
+POND_AUTH_ATTEMPTS_PER_MINUTE = envint("POND_AUTH_ATTEMPTS_PER_MINUTE", 60, minimum=1)
 INSTALLED_APPS.append("axes")
 # Last, as axes requires: it turns the backend's "locked out" flag into the response.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")

@@ -12,7 +12,7 @@ register_converter(UpstreamIdConverter, "upstream_id")
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("webui.core.accounts")),
     path("admin/", admin.site.urls),
     path("", include("webui.status.urls")),
     path("", include("webui.reviews.urls")),

@@ -161,3 +161,103 @@ def test_the_demo_users_log_in_through_the_real_form_with_csrf(db):
         )
         assert resp.status_code == 302 and resp["Location"] == "/models/", name
         assert _logged_in(client), name
+
+
+def test_wrong_old_passwords_on_the_change_form_are_throttled_like_logins(erin):
+    """/accounts/password_change/ answered eight wrong old passwords with 200: an
+    unthrottled password oracle for anyone holding a session."""
+    client = Client()
+    client.force_login(erin)
+
+    def change(old: str):
+        return client.post(
+            "/accounts/password_change/",
+            {"old_password": old, "new_password1": "An0ther-long-pass", "new_password2": "An0ther-long-pass"},
+        )
+
+    for _ in range(LIMIT - 1):
+        assert change("wrong").status_code == 200
+    locked = change("wrong")
+    assert locked.status_code == 429 and "Too many failed logins" in locked.content.decode()
+    # Even the right old password is refused now, and the password is unchanged.
+    assert change(PASSWORD).status_code == 429
+    erin.refresh_from_db()
+    assert erin.check_password(PASSWORD)
+    # The same lockout covers the login form for this account from this address.
+    assert _login(Client(), PASSWORD).status_code == 429
+
+
+def test_only_the_account_pages_pond_supports_are_mounted():
+    client = Client()
+    for gone in ("/accounts/password_reset/", "/accounts/password_reset/done/", "/accounts/reset/x/y/"):
+        assert client.get(gone).status_code == 404, gone
+    for kept in ("/accounts/login/",):
+        assert client.get(kept).status_code == 200
+
+
+PROXY = "10.9.8.7"
+
+
+@pytest.fixture
+def behind_a_proxy(settings):
+    import ipaddress
+
+    settings.POND_TRUSTED_PROXIES = [ipaddress.ip_network(PROXY)]
+
+
+def _via_proxy(client_address: str) -> dict:
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"{client_address}"}
+
+
+def test_behind_a_trusted_proxy_an_attacker_cannot_lock_a_colleague_out(erin, behind_a_proxy):
+    """Everyone behind the TLS proxy had the proxy's address: six wrong basic-auth
+    calls for a reviewer made the right password fail everywhere."""
+    attacker = Client()
+    for _ in range(LIMIT + 2):
+        attacker.get("/ml/api/v1/models", HTTP_AUTHORIZATION=_basic("erin", "wrong"), **_via_proxy("203.0.113.66"))
+    assert _login(attacker, PASSWORD, **_via_proxy("203.0.113.66")).status_code == 429
+    # Erin, from her own address through the same proxy, is not locked out.
+    mine = Client()
+    assert _login(mine, PASSWORD, **_via_proxy("198.51.100.7")).status_code == 302 and _logged_in(mine)
+    ok = Client().get("/ml/api/v1/models", HTTP_AUTHORIZATION=_basic("erin", PASSWORD), **_via_proxy("198.51.100.7"))
+    assert ok.status_code != 401
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(erin, behind_a_proxy):
+    client = Client()
+    spoofed = {"REMOTE_ADDR": "203.0.113.66", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    _fail_until_locked(client, **spoofed)
+    # The spoofed header did not make the failures count against 198.51.100.7...
+    assert _login(Client(), PASSWORD, **_via_proxy("198.51.100.7")).status_code == 302
+    # ...and a new spoofed value does not escape the lockout of the real peer.
+    other = {"REMOTE_ADDR": "203.0.113.66", "HTTP_X_FORWARDED_FOR": "192.0.2.1"}
+    assert _login(Client(), PASSWORD, **other).status_code == 429
+
+
+def test_every_authentication_attempt_counts_against_a_per_address_limit(db, settings):
+    """Random usernames are never locked out by axes, and each basic-auth guess runs
+    the full password hash: a CPU sink without a per-address limit."""
+    settings.POND_AUTH_ATTEMPTS_PER_MINUTE = 5
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = Client()
+    answers = [
+        client.get("/ml/api/v1/models", HTTP_AUTHORIZATION=_basic(f"nobody{i}", "x"), REMOTE_ADDR="203.0.113.9").status_code
+        for i in range(8)
+    ]
+    assert answers[:5] == [401] * 5 and answers[5:] == [429] * 3, answers
+    limited = client.post("/accounts/login/", {"username": "a", "password": "b"}, REMOTE_ADDR="203.0.113.9")
+    assert limited.status_code == 429 and "Retry-After" in limited
+    # Another address is not affected, and ordinary page views are not attempts.
+    assert client.get("/ml/api/v1/models", HTTP_AUTHORIZATION=_basic("x", "y"), REMOTE_ADDR="203.0.113.10").status_code == 401
+    assert client.get("/accounts/login/", REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_trusted_proxies_must_be_addresses(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POND_", "JFROG_ML_"))}
+    env.update(POND_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="webui.settings", POND_TRUSTED_PROXIES="proxy.local")
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "POND_TRUSTED_PROXIES" in done.stderr

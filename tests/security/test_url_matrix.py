@@ -59,10 +59,6 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "accounts/logout/": ("/accounts/logout/", _expect("405")),  # POST only (Django 5)
         "accounts/password_change/": ("/accounts/password_change/", page()),
         "accounts/password_change/done/": ("/accounts/password_change/done/", page()),
-        "accounts/password_reset/": ("/accounts/password_reset/", PUBLIC),
-        "accounts/password_reset/done/": ("/accounts/password_reset/done/", PUBLIC),
-        "accounts/reset/<uidb64>/<token>/": ("/accounts/reset/MQ/bad-token/", PUBLIC),
-        "accounts/reset/done/": ("/accounts/reset/done/", PUBLIC),
         # status page (not public by default: logged in, or a share link)
         "status/": ("/status/", STATUS_PAGE),
         "status/live/": ("/status/live/", STATUS_PAGE),

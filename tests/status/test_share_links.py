@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.status.conftest import observe_poll
+from webui.status import snapshot
 from webui.status.access import share_link_create, share_link_revoke
 from webui.status.models import ShareLink
 
@@ -203,3 +204,39 @@ def test_revoking_needs_a_post(client, alice):
 def test_revoking_an_unknown_link_is_a_404(client, alice):
     client.force_login(alice)
     assert client.post("/status/share-links/999999/revoke/").status_code == 404
+
+
+def test_the_upstream_error_text_is_shown_to_staff_only(client, alice, bob):
+    """`"poller_error": "Unauthorized: Invalid token."` reached share-link holders."""
+    from webui.status import document
+    from webui.status.poller import record_failure
+
+    secret = "Unauthorized: Invalid token for tenant acme-prod."
+    record_failure(error=secret, now=timezone.now())
+    document.publish()
+    _, token = share_link_create(label="customer")
+    share = Client()
+    share.get(f"/status/s/{token}/")
+    signed_in = Client()
+    signed_in.force_login(bob)
+    for who in (share, signed_in):
+        for url in ("/status.json", "/status/", "/status/live/"):
+            body = who.get(url).content.decode()
+            assert "acme-prod" not in body, url
+        assert who.get("/status.json").json()["poller_error"] == snapshot.PUBLIC_POLL_ERROR
+    staff = Client()
+    staff.force_login(alice)
+    assert staff.get("/status.json").json()["poller_error"] == secret
+
+
+def test_an_admin_cannot_delete_a_share_link_only_revoke_it(client, alice):
+    link, token = share_link_create(label="customer")
+    client.force_login(alice)
+    assert client.get(f"/admin/status/sharelink/{link.pk}/delete/").status_code == 403
+    changelist = client.get("/admin/status/sharelink/").content.decode()
+    assert "delete_selected" not in changelist and 'value="revoke"' in changelist
+    resp = client.post(
+        "/admin/status/sharelink/", {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"}
+    )
+    assert ShareLink.objects.filter(pk=link.pk).exists(), resp.status_code
+    assert Client().get(f"/status/s/{token}/").status_code == 302  # still on record and working until revoked

@@ -7,30 +7,111 @@ means and what a throttled person sees.
 
 from __future__ import annotations
 
+import ipaddress
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The TCP peer, never a header: X-Forwarded-For is whatever the client says it is.
+    """The client's address: the TCP peer, or behind a trusted proxy the nearest hop it saw.
 
-    Behind a reverse proxy every login then shares the proxy's address, which only
-    makes the (username, address) lockout a per-username one: stricter, never looser.
+    X-Forwarded-For is whatever the client says it is, so it is read only when the
+    peer is one of POND_TRUSTED_PROXIES, from the right (the hop that proxy itself
+    added) leftwards past further trusted proxies. Without that setting behind a proxy,
+    every login shares the proxy's address: the (username, address) lockout then acts
+    per username, which lets anyone lock a colleague out for a cool-off; set it.
     A request with no peer address (a unix socket, Django's test client after
     force_login) counts as 0.0.0.0: axes stores the address in an IP column, which
     PostgreSQL refuses to fill with anything else.
     """
-    return request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - a placeholder, nothing binds to it
+    peer = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - a placeholder, nothing binds to it
+    trusted = settings.POND_TRUSTED_PROXIES
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a malformed hop: trust nothing to its left
+        if not any(address in network for network in trusted):
+            return str(address)
+    return peer
+
+
+def _within(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+# --- every authentication attempt, per address ------------------------------------
+
+_LOGIN_PATHS = ("/accounts/login/", "/accounts/password_change/", "/admin/login/")
+
+
+def is_auth_attempt(request: HttpRequest) -> bool:
+    """A request that makes Pond check a password: a login or password-change form
+    post, or any call with HTTP basic credentials (the registry API)."""
+    if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "basic ":
+        return True
+    return request.method == "POST" and request.path_info in _LOGIN_PATHS
+
+
+class AuthAttemptLimitMiddleware:
+    """At most POND_AUTH_ATTEMPTS_PER_MINUTE authentication attempts per client address.
+
+    In front of axes' per-(username, address) lockout: axes never limits guesses
+    spread over many usernames, and each guess costs a full password hash (~0.2 s
+    of CPU). Counted in a per-minute window in the shared cache; a cache that is
+    not answering limits nothing (it costs speed, never logins).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_auth_attempt(request):
+            window = int(time.time() // 60)
+            key = f"auth-attempts:{client_ip(request)}:{window}"
+            cache = caches["default"]
+            try:
+                cache.add(key, 0, timeout=120)
+                attempts = cache.incr(key)
+            except Exception:  # noqa: BLE001 - the cache's own errors vary by backend
+                attempts = 0
+            if attempts and attempts > settings.POND_AUTH_ATTEMPTS_PER_MINUTE:
+                retry = 60 - int(time.time()) % 60
+                response = HttpResponse(
+                    f"Too many sign-in attempts from your address. Try again in {retry} seconds.\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(retry)
+                return response
+        return self.get_response(request)
 
 
 def _minutes(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds))} seconds"
     return f"{round(seconds / 60)} minutes"
+
+
+def lockout_message() -> str:
+    return (
+        "Too many failed logins for this account from your address. "
+        f"Try again in {_minutes(settings.AXES_COOLOFF_TIME.total_seconds())}."
+    )
 
 
 def lockout_response(
@@ -40,10 +121,6 @@ def lockout_response(
     form = AuthenticationForm(request, data=request.POST or None)
     # The form is shown, not validated: validating would call authenticate() again.
     form._errors, form.cleaned_data = {}, {}
-    form.add_error(
-        None,
-        "Too many failed logins for this account from your address. "
-        f"Try again in {_minutes(settings.AXES_COOLOFF_TIME.total_seconds())}.",
-    )
+    form.add_error(None, lockout_message())
     context = {"form": form, "next": request.POST.get("next", "") if request.method == "POST" else ""}
     return render(request, "registration/login.html", context, status=429)

@@ -92,6 +92,11 @@ class ShareLinkAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Revoke only: a deleted row kept working until its cached "active" answer
+        # expired, and a revoked link stays on the record of who shared what.
+        return False
+
     @admin.action(description="Revoke the selected share links")
     def revoke(self, request: HttpRequest, queryset) -> None:
         for link_id in queryset.values_list("pk", flat=True):

@@ -214,7 +214,8 @@ def _head(summary: dict[str, Any], fresh: snapshot.StatusFreshness) -> str:
 def render(who: Viewer, page: int, *, full: bool) -> str:
     """The status page (`full`) or its live part, for this viewer kind, now."""
     meta = snapshot.meta()
-    fresh = snapshot.freshness(meta)
+    # The page is shared per viewer kind, share-link holders included: never the detail.
+    fresh = snapshot.shown_to(snapshot.freshness(meta), staff=False)
     shape = layout(meta)
     per_page = settings.POND_STATUS_PAGE_SIZE
     page = min(page, shape.num_pages(per_page))

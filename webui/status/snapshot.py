@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,19 @@ def freshness(doc: dict[str, Any], *, now: datetime | None = None) -> StatusFres
         error=poller.get("last_error") or "",
         error_since=built.parse_iso(poller.get("error_since")),
     )
+
+
+# What the poller's error says to anyone but staff: upstream error text can name
+# hosts, tokens' owners or internals ("Unauthorized: Invalid token."), and the page
+# and /status.json are open to share-link holders and, if public, to everyone.
+PUBLIC_POLL_ERROR = "JFrog ML did not answer the last poll as expected (details are shown to staff)"
+
+
+def shown_to(fresh: StatusFreshness, *, staff: bool) -> StatusFreshness:
+    """`fresh` as this viewer may see it: staff get the poller's error text, others a generic line."""
+    if staff or not fresh.error:
+        return fresh
+    return replace(fresh, error=PUBLIC_POLL_ERROR)
 
 
 # The last document this process published or rebuilt. Only a fallback for when

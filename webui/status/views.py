@@ -80,7 +80,7 @@ def status_partial(request: HttpRequest) -> HttpResponse:
 @status_access()
 def status_json(request: HttpRequest) -> HttpResponse:
     meta = snapshot.meta()
-    fresh = snapshot.freshness(meta)
+    fresh = snapshot.shown_to(snapshot.freshness(meta), staff=request.user.is_staff)
     bodies = snapshot.json_bodies(meta)
     # This URL is hit hard: the document's body is encoded once per publish, and only
     # the small envelope saying how fresh it is is made per request, then spliced.
