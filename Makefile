@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TEST_WORKERS ?= auto
 TEST_ARGS ?=
 
-.PHONY: install install-dev run test bench lint screenshots clean
+.PHONY: install install-dev run test bench lint audit screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Pond needs Python >= 3.11"'
@@ -38,6 +38,12 @@ screenshots: install-dev
 
 bench: install-dev
 	$(PY) bench/run.py
+
+# Known vulnerabilities in the installed packages (needs the advisory database; not in CI).
+# Exits 2 with "could not check" when no package could be checked, never a false pass.
+audit: install
+	$(PIP) install -q pip-audit
+	$(PY) manage.py audit_dependencies
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
