@@ -62,6 +62,8 @@ class ReviewRequest(models.Model):
     note = models.TextField()
     archive_current = models.BooleanField(default=True)
     deploy = models.BooleanField(default=False)
+    # SET_NULL, so that a user can still be deleted; who asked is kept by name (as the
+    # ledger keeps its actors), and the two-person rule compares on it: see `asked_by`.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="promotion_requests"
     )
@@ -94,6 +96,20 @@ class ReviewRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == self.PENDING
+
+    @property
+    def requester_known(self) -> bool:
+        """False once both the requester's account and the name kept beside it are gone."""
+        return self.requested_by_id is not None or bool(self.requested_by_name.strip())
+
+    def asked_by(self, user) -> bool:
+        """Whether `user` is who asked: the same account, or one with the requester's
+        username (ignoring case), since an account deleted and made again under the same
+        name (an SSO re-provision) is the same person, and a user row may be deleted."""
+        if self.requested_by_id is not None and self.requested_by_id == user.pk:
+            return True
+        name = self.requested_by_name.strip()
+        return bool(name) and name.casefold() == user.get_username().strip().casefold()
 
 
 class LedgerEntry(models.Model):

@@ -350,10 +350,17 @@ def promotion_request_decide(
     request = _pending_request(request_id)
     comment = _clean_text(comment, field="comment", what="A comment", required=not approve)
     override_reason = _clean_text(override_reason, field="override_reason", what="An override reason", required=False)
-    if approve and settings.POND_TWO_PERSON_RULE and request.requested_by_id == user.pk:
-        raise ReviewRefused(
-            "You requested this promotion; another reviewer must approve it (two-person rule).", status=403
-        )
+    if approve and settings.POND_TWO_PERSON_RULE:
+        if not request.requester_known:
+            raise ReviewRefused(
+                "Pond does not know who requested this promotion any more, so the two-person rule cannot "
+                "be checked: reject it, and ask for it again.",
+                status=403,
+            )
+        if request.asked_by(user):
+            raise ReviewRefused(
+                "You requested this promotion; another reviewer must approve it (two-person rule).", status=403
+            )
     actor = user.get_username()
 
     if not approve:

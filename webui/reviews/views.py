@@ -155,7 +155,7 @@ def _review_page(request: HttpRequest, review: ReviewRequest, *, form=None, stat
             "upstream_error": upstream_error,
             "form": form or DecisionForm(),
             "can_decide": user.has_perm(services.DECIDE_PERM) and review.is_pending,
-            "own_request": review.requested_by_id == user.pk,
+            "own_request": review.asked_by(user),
             "two_person_rule": services.two_person_rule(),
             "can_cancel": review.is_pending
             and (review.requested_by_id == user.pk or user.has_perm(services.DECIDE_PERM)),
