@@ -1,23 +1,21 @@
-"""Tell chat about every decision: Slack-compatible JSON, short timeout, never blocking.
+"""Tell chat about every decision: Slack-compatible JSON, through Pond's one sender.
 
-The post runs on a daemon thread, so a slow or dead webhook never holds up the
-reviewer's page; failures are logged and otherwise ignored (the ledger is the
-record, the webhook only a courtesy).
+The decision only queues the delivery (once its ledger entry is committed); a Celery
+worker posts it, with retries, so a slow or dead webhook never holds up the
+reviewer's page, and a broker outage costs the message, never the decision (the
+ledger is the record, the webhook only a courtesy). See webui/status/webhooks.py for
+how deliveries keep the URL secret, refuse redirects and escape text for Slack.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
-import requests
-from django.conf import settings
-
-log = logging.getLogger("pond.reviews.webhooks")
+from webui.status import webhooks
 
 
 def decision_text(*, entry: Any, result: Any = None) -> str:
+    """Plain text (the sender escapes it for Slack)."""
     verb = {"approve": "approved", "reject": "rejected", "direct": "promoted directly"}.get(entry.kind, entry.kind)
     text = (
         f"{entry.actor} {verb} {entry.model_name} {entry.version_label}: "
@@ -30,20 +28,8 @@ def decision_text(*, entry: Any, result: Any = None) -> str:
     return text
 
 
-def _post(url: str, payload: dict, timeout: float) -> None:
-    try:
-        resp = requests.post(url, json=payload, timeout=timeout)
-        if resp.status_code >= 400:
-            log.warning("review webhook %s answered %s", url, resp.status_code)
-    except requests.RequestException as exc:
-        log.warning("review webhook %s failed: %s", url, exc.__class__.__name__)
-
-
-def decision_announce(*, entry: Any, result: Any = None) -> list[threading.Thread]:
-    """Post the decision to every configured webhook; returns the started threads."""
-    urls = list(getattr(settings, "POND_REVIEW_WEBHOOKS", []) or [])
-    if not urls:
-        return []
+def decision_announce(*, entry: Any, result: Any = None) -> list[str]:
+    """Queue the decision for every configured review webhook; returns the delivery ids."""
     payload = {
         "text": decision_text(entry=entry, result=result),
         "pond": {
@@ -56,10 +42,4 @@ def decision_announce(*, entry: Any, result: Any = None) -> list[threading.Threa
             "ok": getattr(result, "ok", True),
         },
     }
-    timeout = float(getattr(settings, "POND_REVIEW_WEBHOOK_TIMEOUT", 2.0))
-    threads = []
-    for url in urls:
-        thread = threading.Thread(target=_post, args=(url, payload, timeout), daemon=True, name="pond-review-webhook")
-        thread.start()
-        threads.append(thread)
-    return threads
+    return webhooks.enqueue(kind="review", payload=payload)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 
-import requests
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 from webui.jfrogml import errors, locks, services
 from webui.status import poller, webhooks
@@ -39,27 +38,27 @@ def deployment_status_poll(force: bool = False) -> str:
         # start) build it now rather than at the first slow catalog_refresh tick.
         catalog_refresh.delay()
     for change in outcome.confirmed:
-        if not webhooks.worth_notifying(change):
-            continue
-        text = webhooks.message(change)
-        for url in settings.POND_STATUS_WEBHOOKS:
-            # A separate task per webhook: a slow or failing one never holds up polling.
-            transaction.on_commit(
-                lambda url=url, text=text: status_webhook_send.delay(url=url, text=text)
-            )
+        # Queued once the poll's writes commit, one task per webhook (webui.status.webhooks).
+        webhooks.change_announce(change)
     return outcome.reason
 
 
 @shared_task(
-    name="webui.status.tasks.status_webhook_send",
-    autoretry_for=(requests.RequestException, webhooks.WebhookFailed),
+    name="webui.status.tasks.webhook_send",
+    autoretry_for=(webhooks.WebhookFailed,),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
     max_retries=settings.POND_STATUS_WEBHOOK_RETRIES,
 )
-def status_webhook_send(url: str, text: str) -> None:
-    webhooks.send(url=url, text=text)
+def webhook_send(subscription: str, payload: dict, delivery_id: str) -> int:
+    """Pond's one webhook sender (status changes and review decisions alike).
+
+    Takes a subscription key, never a URL: the URL is looked up among the configured
+    webhooks, so a message on the broker can neither carry the credential nor point
+    the sender elsewhere. Redirects and 4xx fail without a retry (WebhookRejected).
+    """
+    return webhooks.deliver(subscription=subscription, payload=payload, delivery_id=delivery_id)
 
 
 @shared_task(
