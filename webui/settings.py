@@ -6,8 +6,10 @@ name (see `webui.env`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -37,9 +39,24 @@ def _secret_key() -> str:
     # checkout (web, worker, beat) agrees on it. Production sets DJANGO_SECRET_KEY.
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        # Written whole into a file of our own that is 0600 from its creation (never
+        # chmodded after), then linked into place: link fails if the key exists, so when
+        # processes start together one key wins and every process reads it, complete.
+        draft = VAR_DIR / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50))
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY.")
+    return key
 
 
 SECRET_KEY = _secret_key()
