@@ -22,5 +22,7 @@ USER pond
 EXPOSE 8000
 # Worker processes: $WEB_CONCURRENCY (gunicorn reads it; compose sets it, default 3).
 ENV WEB_CONCURRENCY=3
+# The logger class keeps share-link tokens out of the access and error logs.
 CMD ["gunicorn", "webui.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
+     "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", \
+     "--logger-class", "webui.core.gunicorn_logging.RedactingLogger"]

@@ -396,10 +396,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Share-link tokens in request paths (django.request's "Forbidden: /status/s/<token>/")
+    # are credentials: redacted on the way out. gunicorn's logs: webui.core.gunicorn_logging.
+    "filters": {"share_tokens": {"()": "webui.core.logging_redaction.RedactShareTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["share_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": envstr("POND_LOG_LEVEL", "INFO").upper()},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # runserver's request lines: through the console handler (and its filter), not
+        # Django's own handler.
+        "django.server": {"level": "WARNING", "propagate": True},
+        # urllib3 logs every request line, path and query included, at DEBUG: a webhook's
+        # path is its credential. Pond's clients log one line per call of their own.
+        "urllib3": {"level": "INFO"},
     },
 }
 

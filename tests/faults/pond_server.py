@@ -116,6 +116,7 @@ def pond_server(
         "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "2",
         "--access-logfile", "-", "--error-logfile", "-", "--log-level", "debug",
+        "--logger-class", "webui.core.gunicorn_logging.RedactingLogger",  # as production
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(

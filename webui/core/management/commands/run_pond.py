@@ -40,6 +40,8 @@ class Command(BaseCommand):
                 "--worker-class", "gthread", "--threads", "8",
                 "--timeout", "60", "--graceful-timeout", "5",
                 "--access-logfile", "-",
+                # Share-link tokens stay out of the access and error logs.
+                "--logger-class", "webui.core.gunicorn_logging.RedactingLogger",
             ],
         }
         if not options["no_celery"]:
