@@ -170,7 +170,7 @@ else:
     # filesystem transport. Nothing here needs a server.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "webui.core.filecache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "KEY_PREFIX": envstr("POND_CACHE_PREFIX", "pond") + TEST_WORKER,
             "OPTIONS": {"MAX_ENTRIES": 100_000},

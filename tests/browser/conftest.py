@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(items) -> None:
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path) -> None:
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "cache")}
+        "default": {"BACKEND": "webui.core.filecache.FileCache", "LOCATION": str(tmp_path / "cache")}
     }
     settings.REGISTRY_DEPLOY_DELAY = 2.0
     settings.JFROG_ML_TTL_DEPLOYMENTS = 0.5

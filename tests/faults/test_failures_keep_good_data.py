@@ -34,7 +34,7 @@ FAILURES = {
 @pytest.fixture
 def upstream(settings, tmp_path):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "c")}
+        "default": {"BACKEND": "webui.core.filecache.FileCache", "LOCATION": str(tmp_path / "c")}
     }
     settings.POND_LOCK_DIR = tmp_path / "locks"
     settings.JFROG_ML_READ_TIMEOUT = 0.3

@@ -163,7 +163,7 @@ def test_a_caller_that_read_the_window_before_a_failed_trial_reopened_it_is_not_
         request.getfixturevalue("redis_cache")
     else:
         breaker_settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "c")}
+            "default": {"BACKEND": "webui.core.filecache.FileCache", "LOCATION": str(tmp_path / "c")}
         }
     from webui.jfrogml.breaker import Breaker
 

@@ -57,7 +57,7 @@ def test_a_file_lock_excludes_another_process(settings, tmp_path):
     env["POND_CACHE_PREFIX"] = ""
     env["PYTEST_XDIST_WORKER"] = ""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "c"), "KEY_PREFIX": ""}
+        "default": {"BACKEND": "webui.core.filecache.FileCache", "LOCATION": str(tmp_path / "c"), "KEY_PREFIX": ""}
     }
     settings.POND_LOCK_DIR = tmp_path / "other" / "locks"
     with lock("shared", timeout=1) as held:

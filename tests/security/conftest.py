@@ -33,7 +33,7 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     """A cache of this test's own and short upstream timeouts (see tests/dashboard/conftest.py)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "webui.core.filecache.FileCache",
             "LOCATION": str(tmp_path / "cache"),
         }
     }

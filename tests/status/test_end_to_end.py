@@ -166,7 +166,7 @@ def test_the_embedded_default_polls_on_the_filesystem_broker_and_file_cache(
     prefix = "pond-fs-e2e"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "webui.core.filecache.FileCache",
             "LOCATION": str(var_dir / "cache"),
             "KEY_PREFIX": prefix,
         }

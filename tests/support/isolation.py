@@ -10,13 +10,15 @@ from typing import Any
 
 
 def own_file_cache(settings: Any, tmp_path: Path) -> None:
-    """Django's default cache: the shared file cache, in a directory of this test's own."""
+    """Django's default cache: Pond's shared file cache, in a directory of this test's own
+    (and its lock files beside it)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "webui.core.filecache.FileCache",
             "LOCATION": str(tmp_path / "cache"),
         }
     }
+    settings.POND_LOCK_DIR = tmp_path / "locks"
 
 
 def forget_catalog_memo() -> None:

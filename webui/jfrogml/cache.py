@@ -219,7 +219,7 @@ def _read_through(
             return _as_cached(entry)
     waited_since = time.time()
     wait = get_client().budget + 1.0
-    with lock(f"fill:{k}", timeout=wait, blocking=True) as acquired:
+    with lock(f"fill:{k}", timeout=wait, blocking=True, stripes=FILL_LOCK_STRIPES) as acquired:
         latest = _get(k) or entry
         if latest is not None and time.time() - latest["t"] < ttl_seconds:
             return _as_cached(latest)
@@ -248,12 +248,15 @@ def _read_through(
         return Cached(value, Freshness.live())
 
 
+# Lock files for single-flight fills, whatever the number of keys asked for.
+FILL_LOCK_STRIPES = 256
+
 _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jfrogml-revalidate")
 
 
 def _revalidate(k: str, key: str, fetch: Callable[[], Any], ttl_seconds: float) -> None:
     """Refetch in the background; skip if another thread or process is at it or did it."""
-    with lock(f"fill:{k}", timeout=get_client().budget + 1.0, blocking=False) as acquired:
+    with lock(f"fill:{k}", timeout=get_client().budget + 1.0, blocking=False, stripes=FILL_LOCK_STRIPES) as acquired:
         if not acquired:
             return
         entry = _get(k)

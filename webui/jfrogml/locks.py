@@ -33,8 +33,15 @@ def uses_redis() -> bool:
 
 
 @contextlib.contextmanager
-def lock(name: str, *, timeout: float, blocking: bool = False, renew: bool = False) -> Iterator[bool]:
+def lock(
+    name: str, *, timeout: float, blocking: bool = False, renew: bool = False, stripes: int | None = None
+) -> Iterator[bool]:
     """Hold the lock `name`; yields whether it was acquired.
+
+    With `stripes`, names that come from request data (one per cache key) share that
+    many lock files: a file lock leaves its file behind, and one file per key asked for
+    grew without bound (50 random model ids left 150 files). Two names on one stripe
+    only wait for each other. Redis keys expire, so Redis locks stay per name.
 
     `timeout` bounds both how long a blocking caller waits and, on Redis, how long
     the lock lives if its holder dies (a file lock dies with its process). With
@@ -60,6 +67,9 @@ def lock(name: str, *, timeout: float, blocking: bool = False, renew: bool = Fal
                     with contextlib.suppress(Exception):
                         redis_lock.release()
             return
+    if stripes:
+        digest = int(hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest(), 16)
+        name = f"stripe-{digest % stripes}"
     with _file_lock(name, timeout=timeout, blocking=blocking) as acquired:
         yield acquired
 

@@ -465,12 +465,18 @@ class ModelOverview:
 
 def model_overview(*, model_id: str) -> ModelOverview:
     model_id = _require("model_id", model_id)
-    model, versions, experiments, deps = _parallel(
-        lambda: _model(model_id),
-        lambda: _versions(model_id),
-        lambda: _experiments(model_id),
-        _deployments_or_empty,
-    )
+    try:
+        model, versions, experiments, deps = _parallel(
+            lambda: _model(model_id),
+            lambda: _versions(model_id),
+            lambda: _experiments(model_id),
+            _deployments_or_empty,
+        )
+    except NotFound:
+        # No such model: keep nothing for it. Its experiment list answered [] all the
+        # same and would have been kept for days: random ids left litter behind.
+        cache.forget(cache.key("experiments", model_id))
+        raise
     deployments, dep_fresh = deps
     ordered = _by_creation(versions.value)
     return ModelOverview(
