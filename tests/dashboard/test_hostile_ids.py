@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import warnings
 from urllib.parse import quote
 
@@ -121,3 +122,19 @@ def test_dot_ids_never_reach_the_upstream_and_never_delete_anything_else(client_
     # The listing pages still render with such ids in them.
     for page in ("/models/", "/experiments/", "/deployments/"):
         assert client.get(page).status_code == 200
+
+
+def test_a_crafted_id_cannot_empty_the_list_of_every_experiment(client_for, registry, settings):
+    """`/models/*/` (or /experiments/?model=*) wrote an empty list over the cached list
+    of every experiment (`experiments:*`): /experiments/ said "0 experiments" for 30 s."""
+    model = registry.model("with-experiments")
+    for n in range(3):
+        registry.experiment(f"run-{n}", model_id=model["id"])
+    settings.JFROG_ML_TTL_EXPERIMENTS = 0.3
+    client = client_for("alice")
+    assert "run-2" in client.get("/experiments/").content.decode()
+    time.sleep(0.35)  # the list is due for refetch: the crafted view fetches "its" list
+    for url in ("/models/*/", "/experiments/?model=*", "/models/%2A/"):
+        assert client.get(url).status_code in (200, 404), url
+    page = client.get("/experiments/").content.decode()
+    assert all(f"run-{n}" in page for n in range(3)), page[:2000]
