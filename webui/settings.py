@@ -22,7 +22,26 @@ from webui.env import envbool, envfloat, envint, envjson, envlist, envnetworks, 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("POND_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _owner_only(folder: Path) -> Path:
+    """Make `folder` (and its parents) if needed, readable by its owner only.
+
+    var/ holds the SQLite database (sessions, password hashes), the secret key, the
+    file cache and the filesystem broker's messages (which carry webhook payloads):
+    a 0700 folder keeps every file in it from other users, whatever mode SQLite or
+    kombu gave the file. A folder made before this (0755) is tightened if it is ours.
+    """
+    if not folder.parent.exists():
+        _owner_only(folder.parent)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        folder.chmod(0o700)
+    return folder
+
+
+_owner_only(VAR_DIR)
 # Under pytest-xdist each worker gets its own cache namespace and Celery queue
 # (pytest-django already gives each its own test database).
 TEST_WORKER = envstr("PYTEST_XDIST_WORKER")
@@ -176,9 +195,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-    _queue = VAR_DIR / "celery" / "queue"
-    _queue.mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    _queue = _owner_only(VAR_DIR / "celery" / "queue")
+    _owner_only(VAR_DIR / "celery" / "processed")
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),

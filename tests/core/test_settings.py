@@ -78,3 +78,17 @@ def test_env_example_lists_every_variable_the_settings_read():
     read.discard("PYTEST_XDIST_WORKER")  # set by pytest-xdist, not by people
     listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read - listed == set()
+
+
+def test_var_and_its_folders_are_owner_only_even_when_made_before(tmp_path):
+    """The SQLite database (password hashes, sessions) and the broker's messages (a
+    webhook URL) were 0644 in 0755 folders."""
+    fresh = tmp_path / "fresh-var"
+    assert _django_start(tmp_path, POND_VAR_DIR=str(fresh)).returncode == 0
+    for folder in (fresh, fresh / "celery", fresh / "celery" / "queue", fresh / "celery" / "processed"):
+        assert folder.stat().st_mode & 0o777 == 0o700, (folder, oct(folder.stat().st_mode))
+    old = tmp_path / "old-var"
+    old.mkdir(mode=0o755)
+    old.chmod(0o755)
+    assert _django_start(tmp_path, POND_VAR_DIR=str(old)).returncode == 0
+    assert old.stat().st_mode & 0o777 == 0o700
