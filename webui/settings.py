@@ -225,6 +225,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # to the database, so a Redis outage logs nobody out).
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Session data is Pond's own record: kept in Redis as JSON, which loading cannot
+    # turn into code (django-redis's default is pickle: whoever can write to Redis
+    # could then run code in every web process). A value that is not JSON is a miss,
+    # and the session is read from the database.
+    CACHES["sessions"] = {
+        **CACHES["default"],
+        "OPTIONS": {**CACHES["default"]["OPTIONS"], "SERIALIZER": "django_redis.serializers.json.JSONSerializer"},
+    }
+    SESSION_CACHE_ALIAS = "sessions"
 
 # Rendered pages, per permission scope, without CSRF token or user name (see
 # webui/core/pagecache.py). Seconds a page is served before it is rebuilt; every

@@ -92,3 +92,16 @@ def test_var_and_its_folders_are_owner_only_even_when_made_before(tmp_path):
     old.chmod(0o755)
     assert _django_start(tmp_path, POND_VAR_DIR=str(old)).returncode == 0
     assert old.stat().st_mode & 0o777 == 0o700
+
+
+def test_with_redis_sessions_are_cached_as_json_not_pickle(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.SESSION_CACHE_ALIAS, s.CACHES[s.SESSION_CACHE_ALIAS]['OPTIONS'].get('SERIALIZER'))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POND_", "JFROG_ML_", "REDIS_URL"))}
+    clean.update(POND_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="webui.settings", REDIS_URL="redis://127.0.0.1:6379/0")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [
+        "django.contrib.sessions.backends.cached_db", "sessions", "django_redis.serializers.json.JSONSerializer"
+    ], done.stdout + done.stderr

@@ -102,3 +102,70 @@ def test_the_signal_receivers_leave_djangos_fast_delete_alone():
 
     for model in (Session, LedgerEntry, DeploymentEvent):
         assert Collector(using="default").can_fast_delete(model), model
+
+
+class _Payload:
+    """A pickle that runs code when loaded: what anyone who can write to Redis could plant."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.makedirs, (self.marker,))
+
+
+def test_a_planted_pickle_under_the_user_key_runs_nothing(bob, tmp_path):
+    """Redis reachable meant code execution: the user-row cache unpickled what it read."""
+    import pickle
+
+    import redis
+    from django.core.cache import caches
+
+    from webui.core import auth
+
+    client = log_in(Client(), "bob")
+    assert client.get("/accounts/password_change/").status_code == 200  # the row is now kept
+    marker = tmp_path / "ran"
+    key = caches["default"].make_key(auth._key(bob.pk))
+    from django.conf import settings
+
+    connection_ = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    for planted in (pickle.dumps(_Payload(str(marker))), pickle.dumps(pickle.dumps(_Payload(str(marker))))):
+        connection_.set(key, planted)
+        resp = client.get("/accounts/password_change/")
+        assert resp.status_code == 200 and not marker.exists()
+        assert resp.wsgi_request.user.username == "bob"  # read from the database instead
+    connection_.close()
+
+
+def test_session_data_in_redis_is_json_and_a_planted_pickle_runs_nothing(bob, settings, tmp_path):
+    import pickle
+
+    import redis
+    from django.core.cache import caches
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {
+            **settings.CACHES["default"],
+            "OPTIONS": {**settings.CACHES["default"]["OPTIONS"], "SERIALIZER": "django_redis.serializers.json.JSONSerializer"},
+        },
+    }
+    settings.SESSION_CACHE_ALIAS = "sessions"
+    client = log_in(Client(), "bob")
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+
+    key = caches["sessions"].make_key(KEY_PREFIX + session_key)
+    connection_ = redis.Redis.from_url(settings.CACHES["sessions"]["LOCATION"])
+    stored = connection_.get(key)
+    assert stored is not None and stored.startswith(b"{")  # JSON, not a pickle
+    marker = tmp_path / "ran"
+    connection_.set(key, pickle.dumps(_Payload(str(marker))))
+    resp = client.get("/accounts/password_change/")
+    assert resp.status_code == 200 and not marker.exists()
+    assert resp.wsgi_request.user.username == "bob"  # the session came from the database
+    connection_.close()
