@@ -21,15 +21,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def _payload(review_id: int) -> str:
+    # Under the 300 characters Pond keeps of a deployment name, so it arrives whole.
     steal_and_approve = (
-        "document.documentElement.setAttribute('data-ran','1');"
-        f"fetch('/reviews/{review_id}/').then(r=>r.text()).then(t=>{{"
-        "const m=t.match(/csrfmiddlewaretoken. value=.([^\\x22]+)/);"
-        f"return fetch('/reviews/{review_id}/decide',{{method:'POST',"
-        "headers:{'Content-Type':'application/x-www-form-urlencoded'},"
-        "body:'csrfmiddlewaretoken='+m[1]+'&decision=approve&comment=ok'})})"
+        "document.documentElement.setAttribute('data-ran',1);"
+        f"fetch('/reviews/{review_id}/').then(r=>r.text()).then(t=>fetch('/reviews/{review_id}/decide',"
+        "{method:'POST',body:new URLSearchParams({decision:'approve',"
+        "csrfmiddlewaretoken:t.split('en\\x22 value=\\x22')[1].split('\\x22')[0]})}))"
     )
-    return f'" onload="{steal_and_approve}" y="'
+    payload = f'" onload="{steal_and_approve}" y="'
+    assert len(payload) <= 300, len(payload)
+    return payload
 
 
 def test_a_reviewer_opening_a_hostile_badge_runs_nothing_and_approves_nothing(page, engineer):

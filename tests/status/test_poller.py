@@ -220,3 +220,24 @@ def test_a_failure_marked_through_the_registry_opens_an_incident(upstream_url, s
     data = client.get("/status.json").json()
     assert data["summary"]["failing"] == 1
     assert data["incidents"][0]["deployment_id"] == deployment_id
+
+
+def test_one_hostile_deployment_does_not_fail_the_poll_for_every_other(settings):
+    """A 1,000-character id, a 1,000-character name and a 200-character status were
+    over Pond's columns: on PostgreSQL the poll failed, and the whole status page with it."""
+    now = "2026-01-01T12:00:00Z"
+    hostile = [
+        {"id": "d" * 1000, "name": "n" * 1000, "status": "s" * 200, "model_id": "m" * 1000,
+         "model_version_id": "v" * 1000, "created_at": now, "updated_at": now},
+        {"id": "x" * 5000, "name": "too-long-an-id", "status": "active", "created_at": now, "updated_at": now},
+        {"id": "ok", "name": "fine", "status": "active", "model_id": "m", "model_version_id": "v",
+         "created_at": now, "updated_at": now},
+    ]  # fmt: skip
+    with FaultServer() as server:
+        server.on("GET", "/v1/deployments", json_response({"deployments": hostile}))
+        settings.JFROG_ML_URL = server.url
+        assert poll(force=True).reason == "ok"
+    states = {s.deployment_id: s for s in DeploymentState.objects.all()}
+    assert set(states) == {"d" * 1000, "ok"}  # the 5,000-character id is skipped, with a warning
+    long_one = states["d" * 1000]
+    assert len(long_one.name) == 300 and len(long_one.status) == 64 and long_one.model_id == "m" * 1000

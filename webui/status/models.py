@@ -14,13 +14,21 @@ from django.db import models
 GONE = "gone"
 
 
+# Upstream ids are any string (1,000 characters and more): the poller stores them up
+# to this length and skips, with a warning, a deployment whose id is longer, rather
+# than fail the whole poll. Names and statuses are display text: cut to their columns.
+ID_MAX = 2048
+NAME_MAX = 300
+STATUS_MAX = 64
+
+
 class DeploymentState(models.Model):
     """The poller's last knowledge of one deployment (one row per deployment ever seen)."""
 
-    deployment_id = models.CharField(max_length=200, unique=True)
+    deployment_id = models.CharField(max_length=ID_MAX, unique=True)
     name = models.CharField(max_length=300, blank=True)
-    model_id = models.CharField(max_length=200, blank=True)
-    version_id = models.CharField(max_length=200, blank=True)
+    model_id = models.CharField(max_length=ID_MAX, blank=True)
+    version_id = models.CharField(max_length=ID_MAX, blank=True)
     # The raw status of the latest poll, shown at once (marked unconfirmed until
     # `streak` reaches settings.POND_STATUS_CONFIRMATIONS).
     status = models.CharField(max_length=64)
@@ -45,10 +53,10 @@ class DeploymentState(models.Model):
 class DeploymentEvent(models.Model):
     """One observed change of a deployment's raw status (appearing and disappearing too)."""
 
-    deployment_id = models.CharField(max_length=200)
+    deployment_id = models.CharField(max_length=ID_MAX)
     sequence = models.PositiveIntegerField()
-    model_id = models.CharField(max_length=200, blank=True)
-    version_id = models.CharField(max_length=200, blank=True)
+    model_id = models.CharField(max_length=ID_MAX, blank=True)
+    version_id = models.CharField(max_length=ID_MAX, blank=True)
     from_status = models.CharField(max_length=64, blank=True)  # "" when it appeared
     to_status = models.CharField(max_length=64)  # GONE when it disappeared
     observed_at = models.DateTimeField()
@@ -70,10 +78,10 @@ class DeploymentEvent(models.Model):
 class Incident(models.Model):
     """A confirmed failure of one deployment, open until a confirmed recovery."""
 
-    deployment_id = models.CharField(max_length=200)
+    deployment_id = models.CharField(max_length=ID_MAX)
     deployment_name = models.CharField(max_length=300, blank=True)
-    model_id = models.CharField(max_length=200, blank=True)
-    version_id = models.CharField(max_length=200, blank=True)
+    model_id = models.CharField(max_length=ID_MAX, blank=True)
+    version_id = models.CharField(max_length=ID_MAX, blank=True)
     status = models.CharField(max_length=64)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

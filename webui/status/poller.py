@@ -28,7 +28,7 @@ import logging
 import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,9 @@ from django.utils import timezone
 from webui.jfrogml import errors, locks, services
 from webui.status.models import (
     GONE,
+    ID_MAX,
+    NAME_MAX,
+    STATUS_MAX,
     DeploymentEvent,
     DeploymentState,
     Incident,
@@ -80,6 +83,17 @@ class Observation:
             name=str(getattr(deployment, "name", "") or ""),
             model_id=str(getattr(deployment, "model_id", "") or ""),
             version_id=str(getattr(deployment, "model_version_id", "") or ""),
+        )
+
+    def fitted(self) -> Observation:
+        """Upstream text cut to Pond's columns: one hostile deployment must not fail the
+        poll (and so the status page) for every other one."""
+        return replace(
+            self,
+            status=self.status[:STATUS_MAX],
+            name=self.name[:NAME_MAX],
+            model_id=self.model_id[:ID_MAX],
+            version_id=self.version_id[:ID_MAX],
         )
 
 
@@ -241,7 +255,11 @@ def record_observations(
     """
     seen: dict[str, Observation] = {}
     for observation in observations:
-        seen[observation.deployment_id] = observation
+        if len(observation.deployment_id) > ID_MAX:
+            log.warning("deployment id of %d characters is longer than Pond stores (%d): not tracked",
+                        len(observation.deployment_id), ID_MAX)  # fmt: skip
+            continue
+        seen[observation.deployment_id] = observation.fitted()
     known = {
         row[0]: row[1:]
         for row in DeploymentState.objects.values_list(
