@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "webui.dashboard",
     "webui.status",
     "webui.reviews",
+    "webui.activity",
     "webui.insights",
 ]
 
@@ -348,6 +349,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+
+# --- Governance ------------------------------------------------------------------
+# Versions that may be deployed: anything else needs a promotion first (or a
+# reviewer's written reason, recorded). A version in production is never deleted
+# (it leaves production through a review), and stopping live deployments, with a
+# delete or on their own, takes an explicit choice. See the README.
+POND_DEPLOYABLE_STATUSES = envlist("POND_DEPLOYABLE_STATUSES", ["staging", "production"])
 
 # --- Login throttling (django-axes) --------------------------------------------
 # Failed logins are counted per (username, client address); after

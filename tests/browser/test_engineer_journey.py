@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
+from tests.support.registry_http import RegistryHttp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,7 +28,10 @@ def _create_version(page, model_url: str, version: str, metrics: str, parameters
     expect(page.get_by_role("status")).to_contain_text(f"Version “{version}” created as draft.")
 
 
-def test_an_engineer_creates_compares_deploys_and_deletes(page, engineer):
+def test_an_engineer_creates_compares_deploys_and_deletes(page, engineer, settings):
+    # The review below happens in the registry, not through Pond: Pond must see it
+    # when the versions are next read (a decision through Pond would renew them).
+    settings.JFROG_ML_TTL_VERSIONS = 0.0
     log_in(page)
     expect(page.get_by_test_id("nav-role")).to_have_text("engineer")
     screenshot(page, "login-overview-empty")
@@ -73,9 +78,23 @@ def test_an_engineer_creates_compares_deploys_and_deletes(page, engineer):
     expect(page.get_by_test_id("compare-params")).not_to_contain_text("lr")
     expect(page.get_by_test_id("compare-params")).to_contain_text("depth")
 
-    # Deploy 1.1.0 and watch it turn active without reloading.
+    # A draft is not deployed: the form says why and where to go instead.
     page.goto(model_url)
     page.get_by_test_id("versions-table").get_by_role("link", name="1.1.0").click()
+    version_url = page.url
+    page.get_by_role("link", name="Deploy this version").click()
+    page.get_by_label("Name").fill("churn-live")
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.get_by_text("Version 1.1.0 is draft: only staging or production versions are deployed.")).to_be_visible()
+    expect(page.get_by_role("link", name="Request the promotion of 1.1.0")).to_be_visible()
+
+    # Once a review has moved it to staging (here through the registry, as an approval
+    # would), deploy 1.1.0 and watch it turn active without reloading.
+    model_id, version_id = re.search(r"/models/([^/]+)/versions/([^/]+)/$", version_url).groups()
+    registry = RegistryHttp(page.base + "/ml/api")
+    registry.set_version_status(unquote(model_id), unquote(version_id), "staging")
+    registry.close()
+    page.goto(version_url)
     page.get_by_role("link", name="Deploy this version").click()
     page.get_by_label("Name").fill("churn-live")
     expect(page.get_by_label("Version")).to_have_value(re.compile(".+"))
@@ -103,6 +122,9 @@ def test_an_engineer_creates_compares_deploys_and_deletes(page, engineer):
     page.get_by_role("link", name="churn-live", exact=True).click()
     page.get_by_role("link", name="Delete").click()
     expect(page.get_by_role("heading", name=re.compile("Delete deployment"))).to_be_visible()
+    page.get_by_test_id("confirm-delete").click()  # refused: it is serving
+    expect(page.get_by_text("1 deployment is live: choose to stop it as part of this")).to_be_visible()
+    page.get_by_label(re.compile("Stop it: it is (active|deploying)")).check()
     page.get_by_test_id("confirm-delete").click()
     expect(page.get_by_role("status")).to_contain_text("Deployment deleted.")
     expect(page.get_by_text("No deployments")).to_be_visible()

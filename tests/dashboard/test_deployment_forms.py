@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def model(registry):
+    """A model whose version went through review: only staging or production versions are deployed."""
     model = registry.model("churn")
-    model["v1"] = registry.version(model["id"], "1.0")
+    model["v1"] = registry.version(model["id"], "1.0", status="staging")
     return model
 
 
@@ -23,7 +24,7 @@ def test_deploying_starts_by_picking_a_model(client_for, model):
 
 def test_then_it_offers_that_models_versions(client_for, model):
     body = client_for("bob").get(f"/deployments/new/?model={model['id']}").content.decode()
-    assert f'value="{model["v1"]["id"]}"' in body and "1.0 (draft)" in body
+    assert f'value="{model["v1"]["id"]}"' in body and "1.0 (staging)" in body
 
 
 def test_a_deployment_is_created_and_pond_records_the_resources(client_for, registry, users, model):
@@ -81,7 +82,7 @@ def test_deleting_a_deployment_removes_it_and_its_resources(client_for, registry
     )
     (dep,) = registry.get("/v1/deployments").json()["deployments"]
     assert "temp" in client.get(f"/deployments/{dep['id']}/delete/").content.decode()
-    resp = client.post(f"/deployments/{dep['id']}/delete/", follow=True)
+    resp = client.post(f"/deployments/{dep['id']}/delete/", {"stop_live": "on"}, follow=True)
     assert "Deployment deleted." in [str(m) for m in resp.context["messages"]]
     assert registry.get("/v1/deployments").json()["deployments"] == []
     assert not DeploymentResources.objects.exists()

@@ -69,11 +69,15 @@ def test_delete_asks_for_confirmation_then_deletes(client_for, registry):
     client = client_for("bob")
     confirm = client.get(f"/models/{model['id']}/delete/")
     assert confirm.status_code == 200
-    assert "all its 1 versions" in confirm.content.decode()
+    assert "Versions deleted with it (1)" in confirm.content.decode()
     assert registry.exists(f"/v1/models/{model['id']}")
-    resp = client.post(f"/models/{model['id']}/delete/", follow=True)
+    # The model's name must be typed: without it nothing happens.
+    refused = client.post(f"/models/{model['id']}/delete/", {"confirm_name": "doome"})
+    assert refused.status_code == 200 and "Type “doomed” exactly to confirm." in refused.content.decode()
+    assert registry.exists(f"/v1/models/{model['id']}")
+    resp = client.post(f"/models/{model['id']}/delete/", {"confirm_name": "doomed"}, follow=True)
     assert resp.redirect_chain[-1][0] == "/models/"
-    assert "Model deleted, with all its versions." in _messages(resp)
+    assert "Model deleted, with all its versions and deployments." in _messages(resp)
     assert not registry.exists(f"/v1/models/{model['id']}")
     assert "doomed" not in resp.content.decode()
 

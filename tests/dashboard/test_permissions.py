@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def world(registry):
     model = registry.model("guarded")
-    version = registry.version(model["id"], "1.0")
+    version = registry.version(model["id"], "1.0", status="staging")
     experiment = registry.experiment("exp")
     deployment = registry.deployment(model["id"], version["id"], name="dep")
     return {"m": model["id"], "v": version["id"], "e": experiment["id"], "d": deployment["id"]}

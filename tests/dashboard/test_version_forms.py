@@ -107,7 +107,11 @@ def test_deleting_a_version_asks_first_then_deletes_it(client_for, registry, mod
 def test_deleting_a_served_version_shows_why_it_was_refused(client_for, registry, model):
     v = registry.version(model["id"], "1.0")
     registry.deployment(model["id"], v["id"], name="live")
-    resp = client_for("bob").post(f"/models/{model['id']}/versions/{v['id']}/delete/", follow=True)
-    messages = [str(m) for m in resp.context["messages"]]
-    assert any("delete the deployment first" in m for m in messages), messages
+    client = client_for("bob")
+    confirm = client.get(f"/models/{model['id']}/versions/{v['id']}/delete/").content.decode()
+    assert 'data-testid="blast-deployments"' in confirm and "live" in confirm
+    resp = client.post(f"/models/{model['id']}/versions/{v['id']}/delete/")
+    assert resp.status_code == 200
+    assert "1 deployment is live: choose to stop it as part of this, or stop it first." in resp.content.decode()
     assert len(registry.get(f"/v1/models/{model['id']}/versions").json()["versions"]) == 1
+    assert len(registry.get("/v1/deployments").json()["deployments"]) == 1

@@ -180,10 +180,21 @@ class DeploymentForm(forms.Form):
     cpu = forms.CharField(label="CPU", required=False, max_length=16, help_text="Cores (2, 0.5) or millicores (500m)")
     memory = forms.CharField(required=False, max_length=16, help_text="e.g. 512Mi, 2Gi")
     gpu = forms.IntegerField(label="GPU", required=False, min_value=0, max_value=16)
+    override_reason = forms.CharField(
+        label="Reason to deploy a version that is not staging or production",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Reviewers only; recorded on the audit page.",
+    )
 
-    def __init__(self, *args, version_choices: list[tuple[str, str]] | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, version_choices: list[tuple[str, str]] | None = None, may_override: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["model_version_id"].choices = list(version_choices or [])
+        if not may_override:
+            del self.fields["override_reason"]
 
     def clean_name(self) -> str:
         name = _no_control_chars(self.cleaned_data["name"].strip(), "The name")
@@ -204,8 +215,36 @@ class DeploymentForm(forms.Form):
         return memory
 
 
-class ConfirmForm(forms.Form):
-    """Deletes carry no data, only the CSRF token; this keeps their views uniform."""
+class DestructiveForm(forms.Form):
+    """What a destructive action asks before it runs: the object's name typed (when
+    asked for), and an explicit choice to stop what is live with it."""
+
+    confirm_name = forms.CharField(label="Type the name to confirm", required=False, max_length=2000)
+    stop_live = forms.BooleanField(required=False)
+
+    def __init__(self, *args, expected_name: str | None = None, live: int = 0, live_label: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected_name, self.live = expected_name, live
+        if expected_name is None:
+            del self.fields["confirm_name"]
+        if expected_name is not None:
+            self.fields["confirm_name"].required = True
+        if live:
+            field = self.fields["stop_live"]
+            field.label, field.required = live_label, True
+            them = "them" if live != 1 else "it"
+            field.error_messages["required"] = (
+                f"{live} deployment{'s are' if live != 1 else ' is'} live: choose to stop {them} as part of this, "
+                f"or stop {them} first."
+            )
+        else:
+            del self.fields["stop_live"]
+
+    def clean_confirm_name(self) -> str:
+        typed = self.cleaned_data.get("confirm_name", "")
+        if typed.strip() != (self.expected_name or "").strip():
+            raise forms.ValidationError(f"Type “{self.expected_name}” exactly to confirm.")
+        return typed
 
 
 def add_upstream_errors(form: forms.Form, exc: JFrogMLError, *, field_map: dict[str, str] | None = None) -> None:

@@ -18,6 +18,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from webui.activity.models import Activity
+from webui.activity.services import activity_record
 from webui.status import document as status_document
 from webui.status import pages, snapshot, svg
 from webui.status.access import (
@@ -209,6 +211,9 @@ def share_links(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     link, token = share_link_create(label=label, created_by=request.user.get_username())
+    activity_record(
+        user=request.user, action=Activity.SHARED, kind=Activity.SHARE_LINK, object_id=link.pk, object_name=label
+    )
     url = request.build_absolute_uri(reverse("status_share_enter", args=[token]))
     # The token exists only in this response: the database keeps its hash.
     return render(
@@ -226,7 +231,11 @@ def share_link_revoke_view(request: HttpRequest, link_id: int) -> HttpResponse:
         return render(
             request, "status/share_forbidden.html", {"viewer": pages.viewer(request)}, status=403
         )
-    if not ShareLink.objects.filter(pk=link_id).exists():
+    link = ShareLink.objects.filter(pk=link_id).first()
+    if link is None:
         raise Http404("No such share link.")
-    share_link_revoke(link_id=link_id)
+    if share_link_revoke(link_id=link_id):
+        activity_record(
+            user=request.user, action=Activity.REVOKED, kind=Activity.SHARE_LINK, object_id=link.pk, object_name=link.label
+        )
     return redirect("status_share_links")

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.activity.models import Activity
+from webui.activity.services import activity_record, creators, edits, jsonable
 from webui.core.pagecache import cached_page
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
@@ -64,7 +66,10 @@ def _common_metrics(experiments: list) -> list[str]:
 @upstream_page
 def experiment_detail(request: HttpRequest, experiment_id: str) -> HttpResponse:
     data = services.experiment_detail(experiment_id=experiment_id)
-    return render(request, "dashboard/experiment_detail.html", {"data": data, "experiment": data.experiment})
+    creator = creators(Activity.EXPERIMENT, [experiment_id]).get(experiment_id)
+    return render(
+        request, "dashboard/experiment_detail.html", {"data": data, "experiment": data.experiment, "creator": creator}
+    )
 
 
 @require_GET
@@ -107,6 +112,11 @@ def experiment_create(request: HttpRequest) -> HttpResponse:
         except JFrogMLError as exc:
             add_upstream_errors(form, exc)
         else:
+            activity_record(
+                user=request.user, action=Activity.CREATED, kind=Activity.EXPERIMENT, object_id=experiment.id,
+                object_name=experiment.name or experiment.id, model_id=experiment.model_id or "",
+                changes=jsonable(form.cleaned_data),
+            )  # fmt: skip
             messages.success(request, f"Experiment “{experiment.name or experiment.id}” created.")
             return redirect("experiment_detail", experiment_id=experiment.id)
     return render(request, "dashboard/experiment_form.html", {"form": form})
@@ -119,6 +129,7 @@ def experiment_create(request: HttpRequest) -> HttpResponse:
 def experiment_delete(request: HttpRequest, experiment_id: str) -> HttpResponse:
     if request.method == "POST":
         try:
+            known = services.experiment_detail(experiment_id=experiment_id).experiment
             services.experiment_delete(experiment_id=experiment_id)
         except NotFound:
             messages.info(request, "That experiment was already deleted.")
@@ -126,6 +137,11 @@ def experiment_delete(request: HttpRequest, experiment_id: str) -> HttpResponse:
             messages.error(request, f"The experiment was not deleted: {exc.message}")
             return redirect("experiment_detail", experiment_id=experiment_id)
         else:
+            activity_record(
+                user=request.user, action=Activity.DELETED, kind=Activity.EXPERIMENT, object_id=experiment_id,
+                object_name=known.name or experiment_id, model_id=known.model_id or "",
+                details={"status": known.status},
+            )  # fmt: skip
             messages.success(request, "Experiment deleted.")
         return redirect("experiment_list")
     data = services.experiment_detail(experiment_id=experiment_id)
@@ -151,7 +167,8 @@ def experiment_edit(request: HttpRequest, experiment_id: str) -> HttpResponse:
         form = ExperimentUpdateForm(request.POST)
         if form.is_valid():
             try:
-                services.experiment_update(
+                before = services.experiment_detail(experiment_id=experiment_id).experiment
+                after = services.experiment_update(
                     experiment_id=experiment_id,
                     status=form.cleaned_data["status"] or None,
                     metrics=form.cleaned_data["metrics"] or None,
@@ -159,6 +176,15 @@ def experiment_edit(request: HttpRequest, experiment_id: str) -> HttpResponse:
             except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
+                activity_record(
+                    user=request.user, action=Activity.EDITED, kind=Activity.EXPERIMENT, object_id=experiment_id,
+                    object_name=(after.name if after else before.name) or experiment_id,
+                    model_id=before.model_id or "",
+                    changes=edits(
+                        {"status": before.status, "metrics": dict(before.metrics or {})},
+                        {"status": form.cleaned_data["status"] or None, "metrics": form.cleaned_data["metrics"] or None},
+                    ),
+                )  # fmt: skip
                 messages.success(request, "Experiment updated.")
                 return redirect("experiment_detail", experiment_id=experiment_id)
         return render(request, "dashboard/experiment_edit.html", {"form": form, "experiment_id": experiment_id})

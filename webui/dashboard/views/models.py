@@ -10,11 +10,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from webui.activity.models import Activity
+from webui.activity.services import activity_record, creators, edits, jsonable
 from webui.core.exports import csv_response
 from webui.core.pagecache import cached_page
 from webui.dashboard.charts import Point, bar_chart
 from webui.dashboard.decorators import authorize, upstream_page
-from webui.dashboard.forms import RegistryModelForm, VersionForm, add_upstream_errors
+from webui.dashboard.forms import (
+    DestructiveForm,
+    RegistryModelForm,
+    VersionForm,
+    add_upstream_errors,
+)
 from webui.dashboard.views._common import cleaned_or_default, selected_ids
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
@@ -31,6 +38,8 @@ MODEL_SORTS = [
     ("framework", "Framework"),
 ]
 PER_PAGE = 25
+# A deployment in one of these is serving (or about to): stopping it takes an explicit choice.
+LIVE_STATUSES = ("active", "deploying")
 
 
 class ModelFilterForm(forms.Form):
@@ -127,6 +136,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
         {
             "data": data,
             "model": data.model,
+            "creator": creators(Activity.MODEL, [model_id]).get(model_id),
             "versions": versions,
             "key_metrics": key_metrics,
             "form": form,
@@ -150,6 +160,11 @@ def model_create(request: HttpRequest) -> HttpResponse:
         except JFrogMLError as exc:
             add_upstream_errors(form, exc)
         else:
+            activity_record(
+                user=request.user, action=Activity.CREATED, kind=Activity.MODEL, object_id=model.id,
+                object_name=model.display_name, model_id=model.id, model_name=model.display_name,
+                changes=jsonable(form.cleaned_data),
+            )  # fmt: skip
             messages.success(request, f"Model “{model.display_name}” created.")
             return redirect("model_detail", model_id=model.id)
     return render(request, "dashboard/model_form.html", {"form": form, "model": None})
@@ -164,10 +179,16 @@ def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
         form = RegistryModelForm(request.POST)
         if form.is_valid():
             try:
+                before = services.model_overview(model_id=model_id).model
                 services.model_update(model_id=model_id, **form.cleaned_data)
             except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
+                activity_record(
+                    user=request.user, action=Activity.EDITED, kind=Activity.MODEL, object_id=model_id,
+                    object_name=form.cleaned_data["name"], model_id=model_id, model_name=form.cleaned_data["name"],
+                    changes=edits(_model_fields(before), jsonable(form.cleaned_data)),
+                )  # fmt: skip
                 messages.success(request, f"Model “{form.cleaned_data['name']}” saved.")
                 return redirect("model_detail", model_id=model_id)
         return render(request, "dashboard/model_form.html", {"form": form, "model_id": model_id})
@@ -189,28 +210,65 @@ def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
 @authorize("dashboard.change_registry")
 @upstream_page
 def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
-    if request.method == "POST":
+    """Delete a model: its blast radius first, its name typed, live deployments stopped
+    only by explicit choice, and never while a version of it is in production."""
+    try:
+        data = services.model_overview(model_id=model_id)
+    except NotFound:
+        messages.info(request, "That model was already deleted.")
+        return redirect("model_list")
+    live = [d for d in data.deployments if d.status in LIVE_STATUSES]
+    form = DestructiveForm(
+        request.POST if request.method == "POST" else None,
+        expected_name=data.model.display_name,
+        live=len(live),
+        live_label=f"Stop its {len(live)} live deployment{'s' if len(live) != 1 else ''} as part of this delete",
+    )
+    if request.method == "POST" and not data.production_versions and form.is_valid():
+        stopped = []
         try:
+            for deployment in live:
+                services.deployment_delete(deployment_id=deployment.id)
+                stopped.append(deployment)
+                _record_stop(request, deployment, data.model, reason="stopped to delete its model")
             services.model_delete(model_id=model_id)
         except NotFound:
             messages.info(request, "That model was already deleted.")
+            return redirect("model_list")
         except JFrogMLError as exc:
             messages.error(request, f"The model was not deleted: {exc.message}")
             return redirect("model_detail", model_id=model_id)
-        else:
-            messages.success(request, "Model deleted, with all its versions.")
+        activity_record(
+            user=request.user, action=Activity.DELETED, kind=Activity.MODEL, object_id=model_id,
+            object_name=data.model.display_name, model_id=model_id, model_name=data.model.display_name,
+            details={
+                "versions": [f"{v.label} ({v.status or 'unknown'})" for v in data.versions],
+                "deployments": [f"{d.name or d.id} ({d.status or 'unknown'})" for d in data.deployments],
+                "deployments_stopped": [d.name or d.id for d in stopped],
+                "experiments_detached": len(data.experiments),
+            },
+        )  # fmt: skip
+        messages.success(request, "Model deleted, with all its versions and deployments.")
         return redirect("model_list")
-    data = services.model_overview(model_id=model_id)
+    # An invalid form is shown again with its inline errors (200, as every form here);
+    # a delete refused by the production rule is a conflict.
+    status = 409 if request.method == "POST" and data.production_versions else 200
     return render(
         request,
         "dashboard/confirm_delete.html",
         {
             "data": data,
+            "form": form,
             "what": "model",
             "name": data.model.display_name,
-            "consequence": f"This deletes the model and all its {len(data.versions)} versions.",
+            "consequence": "This deletes the model, all its versions and all its deployments.",
+            "blocked": _production_block(data.production_versions, model_id),
+            "versions": data.versions,
+            "deployments": data.deployments,
+            "experiments": data.experiments,
             "cancel_url": reverse("model_detail", args=[model_id]),
         },
+        status=status,
     )
 
 
@@ -227,6 +285,10 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
             except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
+                activity_record(
+                    user=request.user, action=Activity.CREATED, kind=Activity.VERSION, object_id=version.id,
+                    object_name=version.label, model_id=model_id, changes=jsonable(form.cleaned_data),
+                )  # fmt: skip
                 messages.success(request, f"Version “{version.label}” created as draft.")
                 return redirect("version_detail", model_id=model_id, version_id=version.id)
         return render(request, "dashboard/version_form.html", {"form": form, "model_id": model_id})
@@ -250,6 +312,7 @@ def version_detail(request: HttpRequest, model_id: str, version_id: str) -> Http
             "data": data,
             "model": data.model,
             "version": data.version,
+            "creator": creators(Activity.VERSION, [version_id]).get(version_id),
             "compare_with": production[:1],
             "version_names": {data.version.id: data.version.label},
         },
@@ -261,29 +324,94 @@ def version_detail(request: HttpRequest, model_id: str, version_id: str) -> Http
 @authorize("dashboard.change_registry")
 @upstream_page
 def version_delete(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
-    if request.method == "POST":
+    """Delete a version: never one in production (it leaves production through a review),
+    and live deployments serving it stop only by explicit choice."""
+    try:
+        data = services.version_detail(model_id=model_id, version_id=version_id)
+    except NotFound:
+        messages.info(request, "That version was already deleted.")
+        return redirect("model_detail", model_id=model_id)
+    live = [d for d in data.deployments if d.status in LIVE_STATUSES]
+    form = DestructiveForm(
+        request.POST if request.method == "POST" else None,
+        live=len(live),
+        live_label=f"Stop the {len(live)} live deployment{'s' if len(live) != 1 else ''} serving it as part of this delete",
+    )
+    in_production = [data.version] if data.version.status == "production" else []
+    if request.method == "POST" and not in_production and form.is_valid():
+        stopped = []
         try:
+            for deployment in live:
+                services.deployment_delete(deployment_id=deployment.id)
+                stopped.append(deployment)
+                _record_stop(request, deployment, data.model, reason="stopped to delete the version it served")
             services.version_delete(model_id=model_id, version_id=version_id)
         except NotFound:
             messages.info(request, "That version was already deleted.")
+            return redirect("model_detail", model_id=model_id)
         except JFrogMLError as exc:
             messages.error(request, f"The version was not deleted: {exc.message}")
             return redirect("version_detail", model_id=model_id, version_id=version_id)
-        else:
-            messages.success(request, "Version deleted.")
+        activity_record(
+            user=request.user, action=Activity.DELETED, kind=Activity.VERSION, object_id=version_id,
+            object_name=data.version.label, model_id=model_id, model_name=data.model.display_name,
+            details={
+                "status": data.version.status,
+                "deployments": [f"{d.name or d.id} ({d.status or 'unknown'})" for d in data.deployments],
+                "deployments_stopped": [d.name or d.id for d in stopped],
+            },
+        )  # fmt: skip
+        messages.success(request, "Version deleted.")
         return redirect("model_detail", model_id=model_id)
-    data = services.version_detail(model_id=model_id, version_id=version_id)
+    status = 409 if request.method == "POST" and in_production else 200
     return render(
         request,
         "dashboard/confirm_delete.html",
         {
             "data": data,
+            "form": form,
             "what": "version",
             "name": f"{data.model.display_name} {data.version.label}",
-            "consequence": "This deletes the version and its metrics."
-            + (f" {len(data.deployments)} deployment(s) serve it." if data.deployments else ""),
+            "consequence": "This deletes the version and its metrics.",
+            "blocked": _production_block(in_production, model_id),
+            "deployments": data.deployments,
             "cancel_url": reverse("version_detail", args=[model_id, version_id]),
         },
+        status=status,
+    )
+
+
+def _production_block(production_versions, model_id: str) -> dict | None:
+    """Why a delete is refused while a version is in production, and where to go instead."""
+    if not production_versions:
+        return None
+    version = production_versions[0]
+    return {
+        "message": (
+            f"Version {version.label} is in production: it leaves production only through a review. "
+            "Request its move to archived first; once approved, it can be deleted."
+        ),
+        "url": reverse("reviews:request_new", args=[model_id, version.id]),
+    }
+
+
+def _record_stop(request: HttpRequest, deployment, model, *, reason: str) -> None:
+    activity_record(
+        user=request.user, action=Activity.STOPPED, kind=Activity.DEPLOYMENT, object_id=deployment.id,
+        object_name=deployment.name or deployment.id, model_id=model.id, model_name=model.display_name,
+        details={"status_before": deployment.status, "reason": reason},
+    )  # fmt: skip
+
+
+def _model_fields(model) -> dict:
+    return jsonable(
+        {
+            "name": model.name,
+            "description": model.description,
+            "framework": model.framework,
+            "task_type": model.task_type,
+            "tags": list(model.tags),
+        }
     )
 
 

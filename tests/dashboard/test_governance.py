@@ -1,0 +1,162 @@
+"""Every write through Pond is on the record by the person who made it, and nothing
+reaches or leaves production around the review (issue: governance).
+
+Against the live embedded registry; the activity record is read back as a person
+would meet it (the model page's "by") and as a query of the record itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from webui.activity.models import Activity, ActivityImmutable
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _record(**filters) -> list[tuple[str, str, str, str]]:
+    rows = Activity.objects.filter(**filters).order_by("id")
+    return [(a.actor, a.action, a.object_kind, a.object_name) for a in rows]
+
+
+def test_each_write_is_recorded_once_by_the_person_who_made_it(client_for, registry):
+    bob = client_for("bob")
+    bob.post("/models/new/", {"name": "fraud", "framework": "sklearn"})
+    (model,) = registry.get("/v1/models").json()["models"]
+    mid = model["id"]
+    assert 'data-testid="created-by">bob<' in bob.get(f"/models/{mid}/").content.decode()  # not "pond-service"
+    bob.post(f"/models/{mid}/edit/", {"name": "fraud-v2", "framework": "xgboost"})
+    bob.post(f"/models/{mid}/versions/new/", {"version": "1.0.0", "metrics": "auc=0.9"})
+    (version,) = registry.get(f"/v1/models/{mid}/versions").json()["versions"]
+    bob.post("/experiments/new/", {"name": "sweep", "model_id": mid})
+    (experiment,) = registry.get("/v1/experiments").json()["experiments"]
+    bob.post(f"/experiments/{experiment['id']}/edit/", {"status": "completed"})
+    bob.post(f"/experiments/{experiment['id']}/delete/")
+    bob.post(f"/models/{mid}/versions/{version['id']}/delete/")
+    assert _record() == [
+        ("bob", "created", "model", "fraud"),
+        ("bob", "edited", "model", "fraud-v2"),
+        ("bob", "created", "version", "1.0.0"),
+        ("bob", "created", "experiment", "sweep"),
+        ("bob", "edited", "experiment", "sweep"),
+        ("bob", "deleted", "experiment", "sweep"),
+        ("bob", "deleted", "version", "1.0.0"),
+    ]
+    edit = Activity.objects.get(action="edited", object_kind="model")
+    assert edit.changes == {"name": ["fraud", "fraud-v2"], "framework": ["sklearn", "xgboost"]}
+    # Append-only, like the promotion ledger.
+    with pytest.raises(ActivityImmutable):
+        edit.save()
+    with pytest.raises(ActivityImmutable):
+        Activity.objects.all().delete()
+
+
+def test_a_write_the_upstream_refused_leaves_no_record(client_for, registry):
+    model = registry.model("dupes")
+    registry.version(model["id"], "1.0.0")
+    resp = client_for("bob").post(f"/models/{model['id']}/versions/new/", {"version": "1.0.0"})
+    assert resp.status_code == 200 and "errorlist" in resp.content.decode()  # refused upstream, shown on the form
+    assert _record() == []
+
+
+def test_a_draft_is_never_deployed_by_a_side_door(client_for, registry):
+    model = registry.model("credit-risk")
+    draft = registry.version(model["id"], "1.2.0")
+    data = {"name": "serving-draft", "model_id": model["id"], "model_version_id": draft["id"], "replicas": "1"}
+    resp = client_for("bob").post(f"/deployments/new/?model={model['id']}", data)
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert "Version 1.2.0 is draft: only staging or production versions are deployed." in body
+    assert f"/reviews/new/{model['id']}/{draft['id']}/" in body  # the way to production
+    assert 'name="override_reason"' not in body  # engineers cannot override
+    assert registry.get("/v1/deployments").json()["deployments"] == []
+    # A reviewer may, with a written reason, which is recorded.
+    carol = client_for("carol")
+    assert 'name="override_reason"' in carol.get(f"/deployments/new/?model={model['id']}").content.decode()
+    resp = carol.post(f"/deployments/new/?model={model['id']}", {**data, "override_reason": "hotfix canary, 1 h"})
+    assert resp.status_code == 302
+    (deployed,) = Activity.objects.filter(action="deployed")
+    assert (deployed.actor, deployed.details["override_reason"], deployed.details["version_status"]) == (
+        "carol", "hotfix canary, 1 h", "draft"
+    )
+
+
+def test_a_version_in_production_cannot_be_deleted_nor_its_model(client_for, registry):
+    model = registry.model("credit-risk")
+    prod = registry.version(model["id"], "3.0.0", status="production")
+    bob = client_for("bob")
+    page = bob.get(f"/models/{model['id']}/versions/{prod['id']}/delete/").content.decode()
+    assert "is in production: it leaves production only through a review" in page
+    assert f"/reviews/new/{model['id']}/{prod['id']}/" in page
+    resp = bob.post(f"/models/{model['id']}/versions/{prod['id']}/delete/")
+    assert resp.status_code == 409
+    resp = bob.post(f"/models/{model['id']}/delete/", {"confirm_name": "credit-risk"})
+    assert resp.status_code == 409
+    assert registry.exists(f"/v1/models/{model['id']}/versions/{prod['id']}")
+    assert _record() == []
+
+
+def test_deleting_a_model_shows_its_blast_radius_and_stops_live_deployments_only_when_asked(client_for, registry):
+    model = registry.model("energy")
+    v1 = registry.version(model["id"], "1.0.0", status="staging")
+    v2 = registry.version(model["id"], "2.0.0", status="archived")
+    registry.deployment(model["id"], v1["id"], name="energy-live")
+    old = registry.deployment(model["id"], v2["id"], name="energy-old")
+    registry._send("PATCH", f"/v1/deployments/{old['id']}", {"status": "stopped"}, 200)
+    registry.experiment("energy-sweep", model_id=model["id"])
+    bob = client_for("bob")
+    page = bob.get(f"/models/{model['id']}/delete/").content.decode()
+    for text in ("1.0.0", "2.0.0", "energy-live", "energy-old", "1 experiment stays detached", 'name="stop_live"'):
+        assert text in page, text
+    refused = bob.post(f"/models/{model['id']}/delete/", {"confirm_name": "energy"})
+    assert refused.status_code == 200
+    assert "1 deployment is live: choose to stop it as part of this" in refused.content.decode()
+    assert registry.exists(f"/v1/models/{model['id']}") and len(registry.get("/v1/deployments").json()["deployments"]) == 2
+    done = bob.post(f"/models/{model['id']}/delete/", {"confirm_name": "energy", "stop_live": "on"})
+    assert done.status_code == 302 and not registry.exists(f"/v1/models/{model['id']}")
+    assert _record() == [("bob", "stopped", "deployment", "energy-live"), ("bob", "deleted", "model", "energy")]
+    deleted = Activity.objects.get(action="deleted")
+    assert deleted.details["deployments_stopped"] == ["energy-live"]
+    assert deleted.details["experiments_detached"] == 1
+    assert sorted(deleted.details["versions"]) == ["1.0.0 (staging)", "2.0.0 (archived)"]
+
+
+def test_stopping_a_serving_deployment_takes_an_explicit_choice(client_for, registry):
+    model = registry.model("churn")
+    version = registry.version(model["id"], "1.0", status="staging")
+    dep = registry.deployment(model["id"], version["id"], name="churn-live")
+    bob = client_for("bob")
+    refused = bob.post(f"/deployments/{dep['id']}/delete/")
+    assert refused.status_code == 200 and "choose to stop it" in refused.content.decode()
+    assert registry.exists(f"/v1/deployments/{dep['id']}")
+    assert bob.post(f"/deployments/{dep['id']}/delete/", {"stop_live": "on"}).status_code == 302
+    assert not registry.exists(f"/v1/deployments/{dep['id']}")
+    assert _record() == [("bob", "stopped", "deployment", "churn-live")]
+
+
+def test_deploys_scaling_and_share_links_are_on_the_record(client_for, registry):
+    model = registry.model("churn")
+    version = registry.version(model["id"], "1.0", status="staging")
+    bob = client_for("bob")
+    bob.post(
+        f"/deployments/new/?model={model['id']}",
+        {"name": "churn-live", "model_id": model["id"], "model_version_id": version["id"], "replicas": "1"},
+    )
+    (dep,) = registry.get("/v1/deployments").json()["deployments"]
+    bob.post(f"/deployments/{dep['id']}/edit/", {"replicas": "3"})
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from webui.status.models import ShareLink
+
+    dave = Client()
+    dave.force_login(User.objects.create_superuser("dave-root", "root@example.com", "pw-dave-123456"))
+    assert dave.post("/status/share-links/", {"label": "wall screen"}).status_code == 201
+    dave.post(f"/status/share-links/{ShareLink.objects.get().pk}/revoke/")
+    assert _record() == [
+        ("bob", "deployed", "deployment", "churn-live"),
+        ("bob", "scaled", "deployment", "churn-live"),
+        ("dave-root", "shared", "share link", "wall screen"),
+        ("dave-root", "revoked", "share link", "wall screen"),
+    ]
+    assert Activity.objects.get(action="scaled").changes == {"replicas": [1, 3]}

@@ -1,0 +1,69 @@
+"""Writing to and reading from the activity record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from webui.activity.models import Activity
+
+
+def _text(value: Any, limit: int = 1024) -> str:
+    return "" if value is None else str(value)[:limit]
+
+
+def activity_record(
+    *,
+    user: Any,
+    action: str,
+    kind: str,
+    object_id: Any,
+    object_name: Any = "",
+    model_id: Any = "",
+    model_name: Any = "",
+    changes: dict | None = None,
+    details: dict | None = None,
+) -> Activity:
+    """Record one successful write through Pond (call it only after the write succeeded)."""
+    return Activity.objects.create(
+        actor=user.get_username() if hasattr(user, "get_username") else _text(user, 150),
+        action=action,
+        object_kind=kind,
+        object_id=_text(object_id),
+        object_name=_text(object_name),
+        model_id=_text(model_id),
+        model_name=_text(model_name),
+        changes=changes or {},
+        details=details or {},
+    )
+
+
+def jsonable(values: dict) -> dict:
+    """Form values as the record keeps them (JSON: lists for tuples, text for the rest)."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+            out[name] = value
+        elif isinstance(value, tuple):
+            out[name] = list(value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def edits(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed (None: not given)."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if value is not None and before.get(name) != value
+    }
+
+
+def creators(kind: str, object_ids: Iterable[str]) -> dict[str, str]:
+    """Who created each of these objects through Pond (objects made elsewhere are absent)."""
+    ids = [str(i) for i in object_ids]
+    if not ids:
+        return {}
+    rows = Activity.objects.filter(object_kind=kind, action=Activity.CREATED, object_id__in=ids)
+    return dict(rows.values_list("object_id", "actor"))
