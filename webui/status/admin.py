@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from webui.core.admin import ReadOnlyAdmin
 from webui.status.access import share_link_revoke
 from webui.status.models import (
     DeploymentEvent,
@@ -16,19 +17,8 @@ from webui.status.models import (
 )
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(DeploymentState)
-class DeploymentStateAdmin(_ReadOnly):
+class DeploymentStateAdmin(ReadOnlyAdmin):
     list_display = [
         "deployment_id",
         "name",
@@ -43,7 +33,7 @@ class DeploymentStateAdmin(_ReadOnly):
 
 
 @admin.register(DeploymentEvent)
-class DeploymentEventAdmin(_ReadOnly):
+class DeploymentEventAdmin(ReadOnlyAdmin):
     list_display = ["deployment_id", "sequence", "from_status", "to_status", "observed_at"]
     search_fields = ["deployment_id", "model_id"]
     list_filter = ["to_status"]
@@ -51,7 +41,7 @@ class DeploymentEventAdmin(_ReadOnly):
 
 
 @admin.register(Incident)
-class IncidentAdmin(_ReadOnly):
+class IncidentAdmin(ReadOnlyAdmin):
     list_display = [
         "deployment_id",
         "deployment_name",
@@ -65,12 +55,12 @@ class IncidentAdmin(_ReadOnly):
 
 
 @admin.register(ObservationWindow)
-class ObservationWindowAdmin(_ReadOnly):
+class ObservationWindowAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "ended_at"]
 
 
 @admin.register(PollerHealth)
-class PollerHealthAdmin(_ReadOnly):
+class PollerHealthAdmin(ReadOnlyAdmin):
     list_display = [
         "last_success_at",
         "last_error",

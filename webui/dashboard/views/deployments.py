@@ -120,12 +120,7 @@ def deployment_create(request: HttpRequest) -> HttpResponse:
                 "deployed. Request its promotion first"
                 + (", or give a reviewer's reason to deploy it anyway." if may_override else "."),
             )
-            return render(
-                request,
-                "dashboard/deployment_form.html",
-                {"data": overview, "form": form, "model": overview.model, "has_versions": bool(choices),
-                 "needs_promotion": needs_promotion},
-            )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
         try:
             deployment = services.deployment_create(
                 name=values["name"],
