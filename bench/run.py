@@ -39,7 +39,6 @@ SIZES = {
 }
 BENCH_USER = "engineer"  # the demo engineer browses the pages
 DEMO_PASSWORD = "pond-demo"  # seed_demo's documented demo password
-REGISTRY_USER = "pond-bench"  # the principal whose token Pond uses upstream
 
 
 @dataclass
@@ -154,10 +153,14 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
 
     token = ""
     try:
-        token = stack.manage(["registry_token", "create", REGISTRY_USER], reg_env, timeout=120,
-                             log=setup_log).strip().splitlines()[-1].strip()
+        # Pond talks to its registry as the service principal, as in production: only it
+        # may set a version to staging or production (the seeding below does).
+        token = stack.manage(
+            ["shell", "-c", "from django.conf import settings; print(settings.REGISTRY_SERVICE_TOKEN)"],
+            reg_env, timeout=120, log=setup_log,
+        ).strip().splitlines()[-1].strip()  # fmt: skip
     except (stack.StackError, IndexError) as exc:
-        result["setup_errors"].append(f"registry_token: {exc}")
+        result["setup_errors"].append(f"registry service token: {exc}")
     pond_env["JFROG_ML_TOKEN"] = token
     if not seeded and token:
         t = time.monotonic()

@@ -1,7 +1,15 @@
-"""Who may call the registry: bearer tokens and HTTP basic, nothing else.
+"""Who may call the registry: bearer tokens and HTTP basic, nothing else, and what they may do.
 
 Session authentication is deliberately absent, so a browser logged in to Pond gets
 nothing here (401): the API is for programs holding credentials.
+
+One rule for both schemes (HasRegistryAccess): a token carries its owner's Pond rights,
+exactly as that user's password would. A user with a Pond role reads; writes need what
+Pond's own forms need (`dashboard.change_registry`, `dashboard.deploy` for deployments:
+engineers, reviewers, admins); a user with no role gets 403. `registry.access_api` is the
+registry's own right, for a program's account that holds no Pond role: it reads and writes.
+Moving a version to staging or production, or out of production, is Pond's review flow's
+alone, i.e. the service principal's (registry.services).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from rest_framework import authentication, exceptions, permissions
 
 from registry.models import ApiToken
@@ -33,6 +42,25 @@ DEFAULT_TOKEN_CACHE_SECONDS = 10.0
 TOKEN_CACHE_SIZE = 1024
 
 
+# Pond's roles, by the names of their groups (webui.dashboard.roles). The registry never
+# imports webui, so it names them here; tests/registry/test_roles.py holds the two together.
+ROLE_GROUPS = ("viewer", "engineer", "reviewer", "admin")
+# The registry's own right: a program's account with no Pond role reads and writes with it.
+ACCESS_PERM = "registry.access_api"
+# What a write needs, as in Pond's forms: models, versions and experiments; deployments.
+CHANGE_PERM = "dashboard.change_registry"
+DEPLOY_PERM = "dashboard.deploy"
+
+NO_ACCESS = (
+    "These credentials do not grant access to the JFrog ML registry API: their user has no "
+    "Pond role (viewers read, engineers, reviewers and admins write)."
+)
+READ_ONLY = (
+    "These credentials may read the registry but not change it: writes need Pond's engineer, "
+    "reviewer or admin role."
+)
+
+
 class ServicePrincipal:
     """`request.auth` of a request made with settings.REGISTRY_SERVICE_TOKEN."""
 
@@ -42,11 +70,61 @@ def token_hash(token: str) -> str:
 
 
 def token_create(*, username: str) -> tuple[ApiToken, str]:
-    """Create a token (and its user if needed); return the row and the token, shown once."""
-    user, _ = get_user_model().objects.get_or_create(username=username)
+    """Create a token (and its user if needed); return the row and the token, shown once.
+
+    The token carries its user's rights. A user made here is a program's account, not a
+    person of Pond's: it is given the registry's own right (ACCESS_PERM), or its token
+    would be refused. An existing user is given nothing: a viewer's token only reads."""
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        app_label, codename = ACCESS_PERM.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(user=user, key_hash=token_hash(token), prefix=token[:12])
     return row, token
+
+
+def is_service_principal(auth: Any) -> bool:
+    return isinstance(auth, ServicePrincipal)
+
+
+def _holds_a_role(user: Any) -> bool:
+    # A checked token's user comes with its groups prefetched (BearerTokenAuthentication),
+    # so the fast path asks no query here.
+    return any(group.name in ROLE_GROUPS for group in user.groups.all())
+
+
+def may_read(user: Any, auth: Any) -> bool:
+    """The service principal, anyone with a Pond role, or a holder of a registry right."""
+    if is_service_principal(auth):
+        return True
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return _holds_a_role(user) or any(user.has_perm(perm) for perm in (ACCESS_PERM, CHANGE_PERM, DEPLOY_PERM))
+
+
+def may_write(user: Any, auth: Any, *, perm: str = CHANGE_PERM) -> bool:
+    """The service principal, a holder of `perm` (superusers hold every one), or of ACCESS_PERM."""
+    if is_service_principal(auth):
+        return True
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm(perm) or user.has_perm(ACCESS_PERM)
+
+
+def rights_summary(user: Any) -> str:
+    """What a token of `user` may do, in a sentence (for `registry_token create`)."""
+    if may_write(user, None):
+        return (
+            "It may read and write; a version reaches staging or production, or leaves production, "
+            "only through a review in Pond (/reviews/)."
+        )
+    if may_read(user, None):
+        return "It may read, not write (writes need Pond's engineer, reviewer or admin role)."
+    return (
+        f"The registry refuses this token (403) until {user.get_username()} has a Pond role "
+        "(viewers read, engineers write)."
+    )
 
 
 def token_cache_seconds() -> float:
@@ -103,16 +181,23 @@ def forget_token(key_hash: str) -> None:
 
 
 def forget_user(user_id: Any) -> None:
-    """This process checks the user's tokens again (called when the user changes or goes)."""
+    """This process checks the user's tokens again (called when the user, their groups or
+    their permissions change, or the user goes)."""
     token_cache.forget(user_id=user_id)
 
 
-def remembered_bearer(request) -> Any | None:
-    """The user of the request's bearer token if this process checked it within the TTL.
+def forget_everyone() -> None:
+    """This process checks every token again (called when a group or its permissions change)."""
+    token_cache.clear()
 
-    Such a user passes HasRegistryAccess (a token's user, or the service principal), so a
-    view may answer a read without DRF's machinery (RegistryApi.dispatch); anything else
-    (no token, an unknown or expired one, basic auth) returns None: the full path decides."""
+
+def remembered_bearer(request) -> Any | None:
+    """The user of the request's bearer token if this process checked it within the TTL
+    and that user may read.
+
+    Such a user passes HasRegistryAccess for a read, so a view may answer a read without
+    DRF's machinery (RegistryApi.dispatch); anything else (no token, an unknown or expired
+    one, basic auth, a user who may not read) returns None: the full path decides."""
     header = authentication.get_authorization_header(request).split()
     if len(header) != 2 or header[0].lower() != b"bearer" or token_cache_seconds() <= 0:
         return None
@@ -127,6 +212,8 @@ def remembered_bearer(request) -> Any | None:
         key = token_hash(token)
     cached = token_cache.get(key)
     if cached is None or not isinstance(cached[1], ApiToken | ServicePrincipal):
+        return None
+    if not may_read(*cached):
         return None
     return cached[0]
 
@@ -155,7 +242,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         cached = token_cache.get(digest) if ttl > 0 else None
         if cached is not None:
             return cached
-        row = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
+        row = ApiToken.objects.select_related("user").prefetch_related("user__groups").filter(key_hash=digest).first()
         # The lookup is by hash; comparing again in constant time costs nothing and keeps
         # the check honest should the lookup ever become a prefix or index scan.
         if row is None or not hmac.compare_digest(row.key_hash, digest) or not row.user.is_active:
@@ -186,14 +273,17 @@ class BasicAuthentication(authentication.BasicAuthentication):
 
 
 class HasRegistryAccess(permissions.BasePermission):
-    """A token's user, the service principal, a superuser, or `registry.access_api`."""
+    """The one rule, whatever the scheme: reads need `may_read`, writes `may_write` with the
+    view's `write_permission`. (Which version statuses a writer may set: registry.services.)"""
 
-    message = "These credentials do not grant access to the JFrog ML registry API."
+    message = NO_ACCESS
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user is None or not user.is_authenticated:
+        if not may_read(request.user, request.auth):
             return False
-        if isinstance(request.auth, ApiToken | ServicePrincipal):
+        if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(user.is_superuser or user.has_perm("registry.access_api"))
+        if may_write(request.user, request.auth, perm=getattr(view, "write_permission", CHANGE_PERM)):
+            return True
+        self.message = READ_ONLY  # DRF makes a permission object per request
+        return False

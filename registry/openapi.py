@@ -120,6 +120,32 @@ COMPONENTS: dict[str, Any] = {
     },
 }
 
+# Appended to the document's description (SPECTACULAR_SETTINGS): who may do what.
+ACCESS_TEXT = """
+
+## Who may do what
+
+The same rule holds for a bearer token and for HTTP basic: a token carries the Pond rights of the
+user it was made for, exactly as that user's password would.
+
+- No or invalid credentials: **401**, with `WWW-Authenticate`.
+- A user with no Pond role: **403** for every call.
+- A `viewer`: reads only; every write is **403**.
+- An `engineer`, `reviewer` or `admin` (or a superuser): reads and writes.
+- A program's account holding `registry.access_api` (what `manage.py registry_token create` gives
+  an account it makes): reads and writes, as an engineer does.
+- Pond's review flow: a version reaches `staging` or `production`, or leaves `production`, only
+  through a review in Pond (/reviews/), which applies its decision as Pond's own
+  **service principal**. For anyone else, creating a version as `staging` or `production`, setting either
+  status, changing the status of a version in production, deleting such a version, or deleting a
+  model that has one is **403**, naming the review flow, and nothing changes. Setting `draft` or
+  `archived` (but for a version in production), or a status the version already has, is a write
+  like any other.
+
+A running server remembers a checked token for `REGISTRY_TOKEN_CACHE_SECONDS` (10 s by default):
+a role taken away by another process may still be honoured there for that long.
+"""
+
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Access token authentication"},
     "basicAuth": {"type": "http", "scheme": "basic", "description": "Basic username/password authentication"},
@@ -165,6 +191,8 @@ def _drop_blank_alternative(node: Any) -> None:
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (see SPECTACULAR_SETTINGS)."""
     _drop_blank_alternative(result)
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + ACCESS_TEXT
     components = result.setdefault("components", {})
     components.setdefault("schemas", {}).update(COMPONENTS)
     components["securitySchemes"] = SECURITY_SCHEMES

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from registry import ids
 from registry.errors import Conflict
@@ -22,6 +22,13 @@ from registry.models import (
     RegisteredModel,
     VersionStatus,
 )
+
+# A version reaches staging or production, and leaves production, only through Pond's review
+# flow (/reviews/), which applies its decisions as the registry's service principal
+# (registry.auth.ServicePrincipal). Any other writer is refused (403) such a move; draft and
+# archived, and leaving staging, stay theirs.
+REVIEWED_STATUSES = frozenset({VersionStatus.STAGING, VersionStatus.PRODUCTION})
+_ONLY_POND = "Through this API only Pond's own service principal does that."
 
 TERMINAL_EXPERIMENT = {ExperimentStatus.COMPLETED, ExperimentStatus.FAILED, ExperimentStatus.CANCELLED}
 # Where a deployment may go from each status (through the PATCH extension).
@@ -60,6 +67,22 @@ def _refresh_latest(model: RegisteredModel, now: datetime) -> None:
     model.versions_count = ModelVersion.objects.filter(model=model).count()
     model.updated_at = now
     model.save(update_fields=["latest_version", "versions_count", "updated_at"])
+
+
+def _status_refusal(*, current: str | None, target: str | None, label: str) -> str | None:
+    """Why a writer other than the service principal may not make this status move, or None."""
+    if target is None or target == current:
+        return None  # nothing moves
+    if current == VersionStatus.PRODUCTION:
+        return f"Version {label!r} is in production: it leaves production only through a review in Pond (/reviews/). {_ONLY_POND}"
+    if target in REVIEWED_STATUSES:
+        return f"Moving a version to {target} goes through a review in Pond (/reviews/): ask for one there. {_ONLY_POND}"
+    return None
+
+
+def _refuse_unreviewed(refusal: str | None) -> None:
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 # --- models ------------------------------------------------------------------
@@ -108,9 +131,18 @@ def model_update(*, model_id: str, data: dict[str, Any]) -> RegisteredModel:
 
 
 @transaction.atomic
-def model_delete(*, model_id: str) -> None:
-    """Deletes the model, its versions and its deployments; detaches its experiments."""
+def model_delete(*, model_id: str, by_service_principal: bool) -> None:
+    """Deletes the model, its versions and its deployments; detaches its experiments.
+
+    Refused (403) while a version is in production, unless Pond's review flow asks."""
     model = _lock(RegisteredModel, model_id, "Model")
+    if not by_service_principal:
+        serving = ModelVersion.objects.filter(model=model, status=VersionStatus.PRODUCTION).values_list("version", flat=True).first()
+        if serving is not None:
+            raise PermissionDenied(
+                f"Model {model.name!r} has version {serving!r} in production: it leaves production only through a "
+                f"review in Pond (/reviews/); delete the model once no version of it is in production. {_ONLY_POND}"
+            )
     Deployment.objects.filter(model=model).delete()
     Experiment.objects.filter(model=model).update(model=None)
     ModelVersion.objects.filter(model=model).delete()
@@ -121,8 +153,12 @@ def model_delete(*, model_id: str) -> None:
 
 
 @transaction.atomic
-def version_create(*, model_id: str, data: dict[str, Any], created_by: str) -> ModelVersion:
+def version_create(*, model_id: str, data: dict[str, Any], created_by: str, by_service_principal: bool) -> ModelVersion:
+    """A new version, `draft` unless `data` says otherwise; staging and production only for
+    Pond's review flow (the service principal), else 403."""
     model = _lock(RegisteredModel, model_id, "Model")
+    if not by_service_principal:
+        _refuse_unreviewed(_status_refusal(current=None, target=data.get("status"), label=data["version"]))
     if ModelVersion.objects.filter(model=model, version=data["version"]).exists():
         raise Conflict(f"Model {model.id!r} already has a version {data['version']!r}.")
     now = timezone.now()
@@ -151,9 +187,13 @@ def version_create(*, model_id: str, data: dict[str, Any], created_by: str) -> M
 
 
 @transaction.atomic
-def version_update(*, model_id: str, version_id: str, data: dict[str, Any]) -> ModelVersion:
+def version_update(*, model_id: str, version_id: str, data: dict[str, Any], by_service_principal: bool) -> ModelVersion:
+    """Changes status and/or description. Into staging or production, or out of production,
+    only for Pond's review flow (the service principal), else 403 and nothing changes."""
     model = _lock(RegisteredModel, model_id, "Model")
     version = get_or_404(ModelVersion.objects.filter(model=model), version_id, "Version")
+    if not by_service_principal:
+        _refuse_unreviewed(_status_refusal(current=version.status, target=data.get("status"), label=version.version))
     for field in ("status", "description"):
         if field in data:
             setattr(version, field, data[field])
@@ -164,10 +204,16 @@ def version_update(*, model_id: str, version_id: str, data: dict[str, Any]) -> M
 
 
 @transaction.atomic
-def version_delete(*, model_id: str, version_id: str) -> None:
-    """Refused (409) while a deployment serves the version."""
+def version_delete(*, model_id: str, version_id: str, by_service_principal: bool) -> None:
+    """Refused (409) while a deployment serves the version, and (403) while it is in
+    production unless Pond's review flow (the service principal) asks."""
     model = _lock(RegisteredModel, model_id, "Model")
     version = get_or_404(ModelVersion.objects.filter(model=model), version_id, "Version")
+    if not by_service_principal and version.status == VersionStatus.PRODUCTION:
+        raise PermissionDenied(
+            f"Version {version.version!r} is in production: it leaves production only through a review in "
+            f"Pond (/reviews/); delete it once it is archived. {_ONLY_POND}"
+        )
     serving = list(Deployment.objects.filter(model_version=version).values_list("id", "name")[:5])
     if serving:
         names = ", ".join(f"{name!r} ({dep_id})" for dep_id, name in serving)

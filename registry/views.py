@@ -19,9 +19,12 @@ from rest_framework.views import APIView
 
 from registry import readcache, selectors, services
 from registry.auth import (
+    CHANGE_PERM,
+    DEPLOY_PERM,
     BasicAuthentication,
     BearerTokenAuthentication,
     HasRegistryAccess,
+    is_service_principal,
     remembered_bearer,
 )
 from registry.errors import exception_handler
@@ -42,6 +45,10 @@ MAX_OFFSET = 1_000_000_000
 # A body bigger than this is refused before parsing.
 MAX_BODY_BYTES = 1_048_576
 
+PRODUCTION_NOTE = (
+    "**Pond's review flow:** a version reaches staging or production, or leaves production, only "
+    "through a review in Pond (/reviews/), which applies its decision as Pond's own service principal. "
+)
 EXTENSION_NOTE = (
     "**Pond extension** (`x-pond-extension: true`): the JFrog ML spec has no such operation; "
     "Pond's embedded registry adds it. "
@@ -62,7 +69,11 @@ def _list_of(key: str, item: str, *, total: bool = False) -> dict[str, Any]:
 _ERROR_TEXT = {
     400: "Invalid input: the `fields` member names each bad field. Nothing was written.",
     401: "No or invalid credentials (bearer token or HTTP basic).",
-    403: "The credentials are valid but do not grant access to the registry API.",
+    403: (
+        "The credentials are valid but do not allow this call: their user has no Pond role (any "
+        "call), or is a viewer (a write), or the call would move a version to staging or production, "
+        "or out of production, which only Pond's review flow does."
+    ),
     404: "No such resource.",
     409: "Conflict with the current state; nothing was written.",
 }
@@ -94,6 +105,8 @@ class RegistryApi(APIView):
     metadata_class = None
     # No OPTIONS: the documents list every method each path supports.
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+    # What a write needs besides registry.access_api (HasRegistryAccess), as in Pond's forms.
+    write_permission = CHANGE_PERM
 
     def get_exception_handler(self):
         return exception_handler
@@ -123,6 +136,11 @@ class RegistryApi(APIView):
     @property
     def username(self) -> str:
         return self.request.user.get_username()
+
+    @property
+    def by_service_principal(self) -> bool:
+        """Pond itself, whose review flow alone moves versions into or out of production."""
+        return is_service_principal(self.request.auth)
 
 
 def _json(body: bytes) -> HttpResponse:
@@ -296,14 +314,15 @@ class ModelDetailApi(RegistryApi):
         summary="JFrog Delete Model",
         description=(
             "Deletes a model and all its versions, and its deployments. Its experiments are kept, "
-            "detached from it: their `model_id` is then omitted."
+            "detached from it: their `model_id` is then omitted. " + PRODUCTION_NOTE + "A model with a "
+            "version in production is therefore not deleted (403) but by Pond's service principal."
         ),
         tags=["Models"],
         parameters=[MODEL_ID],
         responses=_responses({204: OpenApiResponse(description="Model deleted")}, 404),
     )
     def delete(self, request: Request, modelId: str) -> Response:  # noqa: N803
-        services.model_delete(model_id=modelId)
+        services.model_delete(model_id=modelId, by_service_principal=self.by_service_principal)
         return Response(status=204)
 
 
@@ -329,7 +348,8 @@ class VersionListApi(RegistryApi):
         description=(
             "Creates a new version for a model (status `draft` unless given). Version labels are "
             "unique per model: a duplicate is 409. The model's `latest_version`, `versions_count` "
-            "and `updated_at` follow."
+            "and `updated_at` follow. " + PRODUCTION_NOTE + "A version created as `staging` or "
+            "`production` is therefore refused (403) but for Pond's service principal."
         ),
         tags=["Model Versions"],
         parameters=[MODEL_ID],
@@ -339,7 +359,9 @@ class VersionListApi(RegistryApi):
     def post(self, request: Request, modelId: str) -> Response:  # noqa: N803
         services.get_or_404(RegisteredModel.objects, modelId, "Model")
         data = _body(request, ModelVersionRequestSerializer)
-        version = services.version_create(model_id=modelId, data=data, created_by=self.username)
+        version = services.version_create(
+            model_id=modelId, data=data, created_by=self.username, by_service_principal=self.by_service_principal
+        )
         return Response(selectors.version_json(version), status=201)
 
 
@@ -360,7 +382,13 @@ class VersionDetailApi(RegistryApi):
     @extend_schema(
         operation_id="updateModelVersion",
         summary="Update Model Version (Pond extension)",
-        description=EXTENSION_NOTE + "Changes a version's `status` and/or `description`; other fields are immutable.",
+        description=EXTENSION_NOTE + (
+            "Changes a version's `status` and/or `description`; other fields are immutable. "
+            + PRODUCTION_NOTE
+            + "Setting `status` to `staging` or `production`, or changing the status of a version in "
+            "production, is therefore refused (403, nothing changes) but for Pond's service principal; "
+            "a status the version already has is no move."
+        ),
         tags=["Model Versions"],
         parameters=[MODEL_ID, VERSION_ID],
         request=ModelVersionPatchSerializer,
@@ -371,7 +399,9 @@ class VersionDetailApi(RegistryApi):
         model = services.get_or_404(RegisteredModel.objects, modelId, "Model")
         services.get_or_404(ModelVersion.objects.filter(model=model), versionId, "Version")
         data = _body(request, ModelVersionPatchSerializer, required=False)
-        version = services.version_update(model_id=modelId, version_id=versionId, data=data)
+        version = services.version_update(
+            model_id=modelId, version_id=versionId, data=data, by_service_principal=self.by_service_principal
+        )
         return Response(selectors.version_json(version))
 
     @extend_schema(
@@ -379,14 +409,15 @@ class VersionDetailApi(RegistryApi):
         summary="JFrog Delete Model Version",
         description=(
             "Deletes a specific model version. Refused with 409, naming the deployment, while a "
-            "deployment serves the version: delete the deployment first."
+            "deployment serves the version: delete the deployment first. " + PRODUCTION_NOTE + "A "
+            "version in production is therefore not deleted (403) but by Pond's service principal."
         ),
         tags=["Model Versions"],
         parameters=[MODEL_ID, VERSION_ID],
         responses=_responses({204: OpenApiResponse(description="Model version deleted")}, 404, 409),
     )
     def delete(self, request: Request, modelId: str, versionId: str) -> Response:  # noqa: N803
-        services.version_delete(model_id=modelId, version_id=versionId)
+        services.version_delete(model_id=modelId, version_id=versionId, by_service_principal=self.by_service_principal)
         return Response(status=204)
 
 
@@ -473,6 +504,8 @@ class ExperimentDetailApi(RegistryApi):
 
 
 class DeploymentListApi(RegistryApi):
+    write_permission = DEPLOY_PERM
+
     @extend_schema(
         operation_id="listDeployments",
         summary="JFrog List Deployments",
@@ -507,6 +540,8 @@ class DeploymentListApi(RegistryApi):
 
 
 class DeploymentDetailApi(RegistryApi):
+    write_permission = DEPLOY_PERM
+
     @extend_schema(
         operation_id="getDeployment",
         summary="JFrog Get Deployment",

@@ -66,8 +66,20 @@ def alice_token(db) -> str:
 
 @pytest.fixture
 def api(alice_token) -> Api:
+    """alice's token: a program's account made by `token_create`, which may read and write
+    (`registry.access_api`) but not move a version to staging or production."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {alice_token}")
+    return Api(client)
+
+
+@pytest.fixture
+def service_api(settings) -> Api:
+    """Pond's own service principal (settings.REGISTRY_SERVICE_TOKEN): what Pond's review
+    flow calls the registry as, the one caller that sets staging and production."""
+    assert settings.REGISTRY_SERVICE_TOKEN
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.REGISTRY_SERVICE_TOKEN}")
     return Api(client)
 
 

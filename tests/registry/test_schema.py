@@ -89,3 +89,13 @@ def test_the_docs_page_uses_local_assets_only(client):
     page = client.get("/ml/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower()
+
+
+def test_the_document_says_who_may_do_what(document):
+    intro = document["info"]["description"]
+    for words in ("viewer", "engineer", "registry.access_api", "service principal", "/reviews/", "401", "403"):
+        assert words in intro, words
+    ops = _operations(document)
+    for operation_id in ("createModelVersion", "updateModelVersion", "deleteModelVersion", "deleteModel"):
+        assert "review in Pond (/reviews/)" in ops[operation_id][2]["description"], operation_id
+    assert "viewer" in ops["createModel"][2]["responses"]["403"]["description"]

@@ -77,3 +77,22 @@ def test_list_shows_prefixes_never_tokens():
     assert token[:12] in listing
     assert token not in listing
     assert "judy" in listing
+
+
+def test_create_gives_an_account_it_makes_the_registrys_own_right_and_says_what_it_may_do():
+    output = _run("create", "ci-bot")
+    assert get_user_model().objects.get(username="ci-bot").has_perm("registry.access_api")
+    assert "It may read and write" in output
+    assert "only through a review in Pond (/reviews/)" in output
+
+
+def test_create_for_a_person_adds_nothing_to_their_role_and_says_what_it_may_do():
+    from tests.support.people import users_with_roles
+
+    users_with_roles({"vic": "viewer", "erin": "engineer"})
+    get_user_model().objects.create_user("nobody")
+    assert "It may read, not write" in _run("create", "vic")
+    assert "It may read and write" in _run("create", "erin")
+    assert "refuses this token (403)" in _run("create", "nobody")
+    assert not get_user_model().objects.get(username="vic").has_perm("registry.access_api")
+    assert not get_user_model().objects.get(username="nobody").has_perm("registry.access_api")

@@ -84,10 +84,12 @@ def test_a_version_is_reached_by_its_id_not_its_label_and_only_under_its_model(a
     assert ModelVersion.objects.filter(pk=version["id"]).exists()
 
 
-def test_the_patch_extension_changes_status_and_description(api):
+def test_the_patch_extension_changes_status_and_description(api, service_api):
+    # Production is reached through Pond's review flow, i.e. its service principal
+    # (tests/registry/test_roles.py); describing the version is anyone's write.
     model = api.model()
     version = api.version(model["id"], "1.0", description="first")
-    resp = api.patch(f"/models/{model['id']}/versions/{version['id']}", {"status": "production"})
+    resp = service_api.patch(f"/models/{model['id']}/versions/{version['id']}", {"status": "production"})
     assert resp.status_code == 200
     assert resp.json()["status"] == "production"
     assert resp.json()["description"] == "first"

@@ -14,6 +14,7 @@ from django.test import Client
 from registry import auth
 from registry.auth import token_create
 from registry.models import ApiToken
+from tests.security.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,47 @@ def test_tokens_are_looked_up_by_hash_and_compared_in_constant_time():
         and not any(harmless(side) for side in (node.left, *node.comparators))
     ]
     assert not plain, plain
+
+
+# --- one rule for both schemes: a token carries its owner's Pond role ----------------------
+
+
+@pytest.fixture
+def version_path(settings) -> str:
+    """A draft version, made by Pond's service principal."""
+    service = {"HTTP_AUTHORIZATION": f"Bearer {settings.REGISTRY_SERVICE_TOKEN}"}
+    model = Client().post("/ml/api/v1/models", {"name": "m"}, content_type="application/json", **service).json()
+    path = f"/ml/api/v1/models/{model['id']}/versions"
+    version = Client().post(path, {"version": "1.0"}, content_type="application/json", **service).json()
+    return f"{path}/{version['id']}"
+
+
+def _answers(authorization: str, version_path: str) -> tuple[int, int, int]:
+    """(read, write, move to production) as this principal."""
+    client = Client(HTTP_AUTHORIZATION=authorization)
+    return (
+        client.get("/ml/api/v1/models").status_code,
+        client.patch(version_path, {"description": "edited"}, content_type="application/json").status_code,
+        client.patch(version_path, {"status": "production"}, content_type="application/json").status_code,
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("no role", (403, 403, 403)),
+        ("viewer", (200, 403, 403)),
+        ("engineer", (200, 200, 403)),
+        ("reviewer", (200, 200, 403)),
+        ("admin", (200, 200, 403)),
+    ],
+)
+def test_a_token_and_basic_auth_of_one_user_get_the_same_answers(role_users, django_user_model, version_path, role, expected):
+    if role == "no role":
+        user = django_user_model.objects.create_user("nora", "nora@example.com", PASSWORD)
+    else:
+        user = role_users[role]
+    _, token = token_create(username=user.get_username())
+    by_token = _answers(f"Bearer {token}", version_path)
+    by_basic = _answers(_basic(user.get_username(), PASSWORD), version_path)
+    assert (by_token, by_basic) == (expected, expected)

@@ -8,16 +8,26 @@ role; the table of outcomes is printed and written to tests/artifacts/.
 Outcomes: a status code, "login" (sent to Pond's login form), "admin-login" (sent to
 the admin's login form). POST-only views answer a GET with 405 to whoever passed
 their rights check (writes themselves are in test_csrf_and_methods.py).
+
+The embedded registry takes credentials, not sessions: its reads and every write
+operation are tried per role with a bearer token and with HTTP basic (the one rule of
+registry.auth), and printed as a second table below the first.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
+import requests
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.security.conftest import ARTIFACTS, MATRIX_FILE, snapshot
+from registry.auth import token_create
+from tests.security.conftest import ARTIFACTS, MATRIX_FILE, PASSWORD, ROLE_USERS, snapshot
 
 ROLES = ("anonymous", "viewer", "engineer", "reviewer", "admin", "share")
 SIGNED_IN = ("viewer", "engineer", "reviewer", "admin")
@@ -185,14 +195,17 @@ def test_every_url_answers_every_role_as_designed(client_as, world, registry, ca
             got[url][role] = actual if actual == expected[role] else f"{actual}!={expected[role]}"
             if actual != expected[role]:
                 wrong.append(f"GET {url} as {role}: {actual}, expected {expected[role]}")
-    text = _table(got)
+    # Forms and POST-only views answered GETs from every role: nothing changed.
+    unchanged = snapshot(registry) == before
+    # Then the registry's writes, which do change things (each column on data of its own).
+    api_got, api_wrong = registry_outcomes(registry)
+    text = _table(got) + "\n" + _api_table(api_got)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / MATRIX_FILE).write_text(text)
     with capsys.disabled():
         print("\n" + text)
-    assert not wrong, "\n".join(wrong)
-    # Forms and POST-only views answered GETs from every role: nothing changed.
-    assert snapshot(registry) == before
+    assert not wrong + api_wrong, "\n".join(wrong + api_wrong)
+    assert unchanged
 
 
 def _table(got: dict[str, dict[str, str]]) -> str:
@@ -202,4 +215,148 @@ def _table(got: dict[str, dict[str, str]]) -> str:
         f"{'URL':<{width}}" + "".join(f"{r:>12}" for r in ROLES),
     ]
     lines += [f"{url:<{width}}" + "".join(f"{cells[r]:>12}" for r in ROLES) for url, cells in got.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- the registry: reads and every write, per role and per scheme -------------------------
+
+# Who calls: no credentials, a user with no role, each role by token and by basic auth, and
+# Pond's own service principal (settings.REGISTRY_SERVICE_TOKEN).
+API_CALLERS = (
+    "anonymous",
+    *(f"{role}:{scheme}" for role in ("norole", *ROLE_USERS) for scheme in ("token", "basic")),
+    "service",
+)
+NO_ROLE_USER = "nora"
+
+
+class ApiOp(NamedTuple):
+    """One registry call; `path` and `body` are filled from a caller's own scratch data."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    ok: int
+    # Reaches staging or production, or leaves production: only the service principal.
+    reviewed: bool = False
+    note: str = ""
+
+
+API_OPS = (
+    ApiOp("GET", "/v1/models", None, 200),
+    ApiOp("GET", "/v1/models/{m}/versions/{v}", None, 200),
+    ApiOp("POST", "/v1/models", {"name": "new-{caller}"}, 201),
+    ApiOp("PUT", "/v1/models/{m}", {"name": "w-{caller}", "description": "edited"}, 200),
+    ApiOp("DELETE", "/v1/models/{m_empty}", None, 204),
+    ApiOp("DELETE", "/v1/models/{m_prod}", None, 204, reviewed=True, note="a version in production"),
+    ApiOp("POST", "/v1/models/{m}/versions", {"version": "3.0"}, 201),
+    ApiOp("POST", "/v1/models/{m}/versions", {"version": "3.1", "status": "staging"}, 201, reviewed=True),
+    ApiOp("POST", "/v1/models/{m}/versions", {"version": "3.2", "status": "production"}, 201, reviewed=True),
+    ApiOp("PATCH", "/v1/models/{m}/versions/{v}", {"description": "edited"}, 200),
+    ApiOp("PATCH", "/v1/models/{m}/versions/{v}", {"status": "archived"}, 200),
+    ApiOp("PATCH", "/v1/models/{m}/versions/{v}", {"status": "staging"}, 200, reviewed=True),
+    ApiOp("PATCH", "/v1/models/{m}/versions/{v}", {"status": "production"}, 200, reviewed=True),
+    ApiOp("PATCH", "/v1/models/{m}/versions/{p}", {"status": "archived"}, 200, reviewed=True, note="in production"),
+    ApiOp("DELETE", "/v1/models/{m}/versions/{p2}", None, 204, reviewed=True, note="in production"),
+    ApiOp("DELETE", "/v1/models/{m}/versions/{spare}", None, 204),
+    ApiOp("POST", "/v1/experiments", {"name": "run", "model_id": "{m}"}, 201),
+    ApiOp("PATCH", "/v1/experiments/{e}", {"status": "completed"}, 200),
+    ApiOp("DELETE", "/v1/experiments/{e}", None, 204),
+    ApiOp("POST", "/v1/deployments", {"name": "d2", "model_id": "{m}", "model_version_id": "{spare2}"}, 201),
+    ApiOp("PATCH", "/v1/deployments/{d}", {"replicas": 2}, 200),
+    ApiOp("DELETE", "/v1/deployments/{d}", None, 204),
+)
+
+
+def api_expect(caller: str, op: ApiOp) -> str:
+    role = caller.split(":", 1)[0]
+    if role == "anonymous":
+        return "401"
+    if role == "service":
+        return str(op.ok)
+    if role == "norole":
+        return "403"
+    if op.method == "GET":
+        return str(op.ok)
+    if role == "viewer" or op.reviewed:
+        return "403"
+    return str(op.ok)
+
+
+def _api_label(op: ApiOp) -> str:
+    label = f"{op.method} /ml/api{op.path}"
+    if op.body and "status" in op.body:
+        label += f" status={op.body['status']}"
+    if op.note:
+        label += f" ({op.note})"
+    return label
+
+
+def _scratch(registry, caller: str) -> dict[str, str]:
+    """A caller's own data, made by the service principal, so that every write has a target."""
+    m = registry.model(f"w-{caller}")["id"]
+    versions = {key: registry.version(m, label)["id"] for key, label in
+                (("v", "1.0"), ("spare", "1.1"), ("spare2", "1.2"), ("p", "2.0"), ("p2", "2.1"))}  # fmt: skip
+    for key in ("p", "p2"):
+        registry.set_version_status(m, versions[key], "production")
+    m_prod = registry.model(f"p-{caller}")["id"]
+    registry.set_version_status(m_prod, registry.version(m_prod, "1.0")["id"], "production")
+    return {
+        "caller": caller, "m": m, **versions, "m_prod": m_prod,
+        "m_empty": registry.model(f"e-{caller}")["id"],
+        "e": registry.experiment(f"x-{caller}", model_id=m)["id"],
+        "d": registry.deployment(m, versions["v"], name=f"d-{caller}")["id"],
+    }  # fmt: skip
+
+
+def _fill(value: Any, data: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**data)
+    if isinstance(value, dict):
+        return {key: _fill(item, data) for key, item in value.items()}
+    return value
+
+
+def _authorization(caller: str) -> str | None:
+    if caller == "anonymous":
+        return None
+    if caller == "service":
+        return f"Bearer {settings.REGISTRY_SERVICE_TOKEN}"
+    role, scheme = caller.split(":")
+    username = NO_ROLE_USER if role == "norole" else ROLE_USERS[role]
+    if scheme == "token":
+        return f"Bearer {token_create(username=username)[1]}"
+    return "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+
+
+def registry_outcomes(registry) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """{row label: {caller: outcome}} and the outcomes that are not as designed."""
+    User.objects.create_user(NO_ROLE_USER, f"{NO_ROLE_USER}@example.com", PASSWORD)
+    got: dict[str, dict[str, str]] = {_api_label(op): {} for op in API_OPS}
+    wrong = []
+    for caller in API_CALLERS:
+        data = _scratch(registry, caller.replace(":", "-"))
+        session = requests.Session()
+        authorization = _authorization(caller)
+        if authorization:
+            session.headers["Authorization"] = authorization
+        for op in API_OPS:
+            url = registry.base_url + _fill(op.path, data)
+            actual = str(session.request(op.method, url, json=_fill(op.body, data), timeout=10).status_code)
+            expected = api_expect(caller, op)
+            got[_api_label(op)][caller] = actual if actual == expected else f"{actual}!={expected}"
+            if actual != expected:
+                wrong.append(f"{_api_label(op)} as {caller}: {actual}, expected {expected}")
+        session.close()
+    return got, wrong
+
+
+def _api_table(got: dict[str, dict[str, str]]) -> str:
+    width = max(len(label) for label in got) + 2
+    cell = max(len(caller) for caller in API_CALLERS) + 2
+    lines = [
+        "Registry API per caller: a role's bearer token or HTTP basic, or Pond's service principal ('a!=b' = got a, expected b)",
+        f"{'call':<{width}}" + "".join(f"{c:>{cell}}" for c in API_CALLERS),
+    ]
+    lines += [f"{label:<{width}}" + "".join(f"{cells[c]:>{cell}}" for c in API_CALLERS) for label, cells in got.items()]
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.auth import token_cache_seconds, token_create, token_hash
+from registry.auth import rights_summary, token_cache_seconds, token_create, token_hash
 from registry.models import ApiToken
 
 
@@ -13,7 +13,10 @@ class Command(BaseCommand):
     help = (
         "Manage registry API tokens. "
         "`create USERNAME` creates the user if needed and prints a new token alone on the last line "
-        "(only its sha256 is stored; it cannot be shown again). "
+        "(only its sha256 is stored; it cannot be shown again). The token carries the user's Pond "
+        "role: a viewer's only reads, an engineer's writes, a user without a role gets 403; a user "
+        "created here is a program's account and gets the registry's own right (registry.access_api: "
+        "reads and writes). Only Pond's review flow moves versions to staging or production. "
         "`revoke PREFIX` revokes the token whose first characters (as shown by `list`) are PREFIX; "
         "`revoke --user USERNAME` revokes every token of that user. "
         "`list` shows each token's prefix, user and creation time. "
@@ -34,7 +37,9 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "create":
             row, token = token_create(username=options["username"])
-            self.stdout.write(f"Created a registry token for {row.user.get_username()} (prefix {row.prefix}). It is shown once:")
+            self.stdout.write(f"Created a registry token for {row.user.get_username()} (prefix {row.prefix}).")
+            self.stdout.write(rights_summary(row.user))
+            self.stdout.write("It is shown once:")
             self.stdout.write(token)
         elif action == "revoke":
             self._revoke(options.get("prefix"), options.get("user"))
