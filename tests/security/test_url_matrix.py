@@ -168,6 +168,21 @@ def test_every_url_in_the_urlconf_has_an_access_rule():
     assert not stale, f"rules for URLs that no longer exist: {sorted(stale)}"
 
 
+def _header_problems(url: str, role: str, resp) -> list[str]:
+    """Every answer, page or not (SVG, Atom, JSON, CSV, text, redirects, errors), carries a
+    policy that fits it and nosniff: a page the HTML policy, anything else one that runs nothing."""
+    policy = resp.get("Content-Security-Policy", "")
+    html = resp.get("Content-Type", "").startswith("text/html")
+    problems = []
+    if resp.get("X-Content-Type-Options") != "nosniff":
+        problems.append(f"GET {url} as {role}: no X-Content-Type-Options: nosniff")
+    if not policy:
+        problems.append(f"GET {url} as {role}: no Content-Security-Policy")
+    elif not html and ("script-src" in policy or "default-src 'none'" not in policy):
+        problems.append(f"GET {url} as {role}: a {resp.get('Content-Type')} answer with policy {policy!r}")
+    return problems
+
+
 def outcome(resp) -> str:
     if resp.status_code in (301, 302, 303):
         location = resp["Location"]
@@ -191,10 +206,12 @@ def test_every_url_answers_every_role_as_designed(client_as, world, registry, ca
     for url, expected in rows:
         got[url] = {}
         for role in ROLES:
-            actual = outcome(clients[role].get(url))
+            resp = clients[role].get(url)
+            actual = outcome(resp)
             got[url][role] = actual if actual == expected[role] else f"{actual}!={expected[role]}"
             if actual != expected[role]:
                 wrong.append(f"GET {url} as {role}: {actual}, expected {expected[role]}")
+            wrong += _header_problems(url, role, resp)
     # Forms and POST-only views answered GETs from every role: nothing changed.
     unchanged = snapshot(registry) == before
     # Then the registry's writes, which do change things (each column on data of its own).
