@@ -31,7 +31,12 @@ MAX_LABEL = 100
 MAX_TAG = 64
 MAX_TAGS = 50
 MAX_PATH = 1000
+# Metrics or parameters one request may send, and what one version or experiment may hold
+# in all: experiments merge metrics PATCH after PATCH, so a request's cap alone bounds
+# nothing (registry.services checks the merged total). A create sends at most MAX_ENTRIES,
+# so it stays within MAX_STORED_ENTRIES by itself; keep MAX_ENTRIES ≤ MAX_STORED_ENTRIES.
 MAX_ENTRIES = 100
+MAX_STORED_ENTRIES = 1000
 MAX_PARAMETER_VALUE = 1000
 # A metric must be representable as an IEEE double.
 METRIC_BOUND = 1e308
@@ -116,7 +121,7 @@ class _StringMapField(serializers.Field):
         "type": "object",
         "maxProperties": MAX_ENTRIES,
         "additionalProperties": {"type": "number", "minimum": -METRIC_BOUND, "maximum": METRIC_BOUND},
-        "description": f"Metric name → finite number (|value| ≤ 1e308, not a boolean); at most {MAX_ENTRIES} entries.",
+        "description": f"Metric name → finite number (|value| ≤ 1e308, not a boolean); at most {MAX_ENTRIES} entries per request.",
     }
 )
 class MetricsField(_StringMapField):
@@ -136,7 +141,7 @@ class MetricsField(_StringMapField):
         "type": "object",
         "maxProperties": MAX_ENTRIES,
         "additionalProperties": {"type": "string", "maxLength": MAX_PARAMETER_VALUE},
-        "description": f"Parameter name → string value (≤ {MAX_PARAMETER_VALUE} characters); at most {MAX_ENTRIES} entries.",
+        "description": f"Parameter name → string value (≤ {MAX_PARAMETER_VALUE} characters); at most {MAX_ENTRIES} entries per request.",
     }
 )
 class ParametersField(_StringMapField):

@@ -11,11 +11,23 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from registry.errors import ERROR_CODES
+from registry.fields import MAX_STORED_ENTRIES
 from registry.models import DeploymentStatus, ExperimentStatus, VersionStatus
 
 _TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (`Z`)."}
-_METRICS = {"type": "object", "additionalProperties": {"type": "number"}}
-_PARAMETERS = {"type": "object", "additionalProperties": {"type": "string"}}
+# What one version or experiment holds in all; registry.fields caps each request below it.
+_METRICS = {
+    "type": "object",
+    "maxProperties": MAX_STORED_ENTRIES,
+    "additionalProperties": {"type": "number"},
+    "description": f"Metric name → number; at most {MAX_STORED_ENTRIES} names in all.",
+}
+_PARAMETERS = {
+    "type": "object",
+    "maxProperties": MAX_STORED_ENTRIES,
+    "additionalProperties": {"type": "string"},
+    "description": f"Parameter name → string value; at most {MAX_STORED_ENTRIES} names in all.",
+}
 
 
 def _obj(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -194,17 +194,17 @@ def model_list(*, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     return rows, model_count() if count is None else count
 
 
-def version_list(*, model: RegisteredModel) -> list[ModelVersion]:
-    """Newest first."""
-    return list(ModelVersion.objects.filter(model=model).order_by("-created_at", "-id"))
-
-
 def _page(queryset: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
     if limit is None and offset == 0:
         rows = list(queryset)
         return rows, len(rows)
     end = None if limit is None else offset + limit
     return list(queryset[offset:end]), queryset.count()
+
+
+def version_list(*, model: RegisteredModel, limit: int | None = None, offset: int = 0) -> tuple[list[ModelVersion], int]:
+    """The model's versions, newest first. Returns the page and the total."""
+    return _page(ModelVersion.objects.filter(model=model).order_by("-created_at", "-id"), limit, offset)
 
 
 def experiment_list(*, model_id: str | None, limit: int | None = None, offset: int = 0) -> tuple[list[Experiment], int]:

@@ -6,8 +6,10 @@ from rest_framework import serializers
 
 from registry.fields import (
     MAX_DESCRIPTION,
+    MAX_ENTRIES,
     MAX_LABEL,
     MAX_PATH,
+    MAX_STORED_ENTRIES,
     MetricsField,
     NameField,
     ParametersField,
@@ -66,7 +68,13 @@ class ExperimentRequestSerializer(serializers.Serializer):
 
 class ExperimentPatchSerializer(serializers.Serializer):
     status = StrictChoiceField(choices=ExperimentStatus.choices, required=False)
-    metrics = MetricsField(required=False, help_text="Merged into the experiment's metrics.")
+    metrics = MetricsField(
+        required=False,
+        help_text=(
+            f"Merged into the experiment's metrics; at most {MAX_ENTRIES} entries per request, and the "
+            f"merged total at most {MAX_STORED_ENTRIES} names (else 400 naming `metrics`, nothing written)."
+        ),
+    )
     completed_at = RFC3339DateTimeField(
         required=False,
         help_text="RFC 3339 date-time with an offset; only with a terminal status.",

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from registry import ids
 from registry.errors import Conflict
+from registry.fields import MAX_STORED_ENTRIES
 from registry.models import (
     Deployment,
     DeploymentStatus,
@@ -245,6 +246,18 @@ def experiment_create(*, data: dict[str, Any], created_by: str) -> Experiment:
     )
 
 
+def _merged_within_cap(stored: dict[str, Any], sent: dict[str, Any], *, field: str) -> dict[str, Any]:
+    """`sent` merged over `stored`, or a 400 naming `field` when that holds too many names:
+    a request's own cap (registry.fields.MAX_ENTRIES) bounds one PATCH, not their sum."""
+    merged = {**stored, **sent}
+    if len(merged) > MAX_STORED_ENTRIES:
+        added = len(merged) - len(stored)
+        raise ValidationError(
+            {field: [f"At most {MAX_STORED_ENTRIES} entries in all: {len(stored)} stored and {added} new would make {len(merged)}."]}
+        )
+    return merged
+
+
 @transaction.atomic
 def experiment_update(*, experiment_id: str, data: dict[str, Any]) -> Experiment:
     experiment = _lock(Experiment, experiment_id, "Experiment")
@@ -255,9 +268,9 @@ def experiment_update(*, experiment_id: str, data: dict[str, Any]) -> Experiment
         # A conflict with the experiment's state, not malformed input: the same body is
         # fine for an experiment being finished.
         raise Conflict("completed_at: only a completed, failed or cancelled experiment has a completion time.")
-    experiment.status = target
     if "metrics" in data:
-        experiment.metrics = {**experiment.metrics, **data["metrics"]}
+        experiment.metrics = _merged_within_cap(experiment.metrics, data["metrics"], field="metrics")
+    experiment.status = target
     if "completed_at" in data:
         experiment.completed_at = data["completed_at"]
     elif target in TERMINAL_EXPERIMENT and experiment.completed_at is None:

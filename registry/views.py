@@ -28,6 +28,7 @@ from registry.auth import (
     remembered_bearer,
 )
 from registry.errors import exception_handler
+from registry.fields import MAX_STORED_ENTRIES
 from registry.models import Deployment, Experiment, ModelVersion, RegisteredModel
 from registry.serializers import (
     DeploymentPatchSerializer,
@@ -200,8 +201,9 @@ def _query_str(request: Request, name: str) -> str | None:
 
 
 PAGE_NOTE = (
-    " **Pond extension:** optional `limit` (0–1000) and `offset` page the list, and "
-    "`total_count` counts every match; without `limit` the whole list is returned, as the spec says."
+    f" **Pond extension:** optional `limit` (0–{MAX_LIMIT}) and `offset` (0–{MAX_OFFSET}) page the "
+    "list, each given once, and `total_count` counts every match; without `limit` the whole list "
+    "is returned, as the spec says."
 )
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, OpenApiParameter.QUERY, description="Pond extension: maximum number of results (default: all)"),
@@ -333,14 +335,18 @@ class VersionListApi(RegistryApi):
     @extend_schema(
         operation_id="listModelVersions",
         summary="JFrog List Model Versions",
-        description="Returns all versions for a specific model, newest first.",
+        description="Returns all versions for a specific model, newest first." + PAGE_NOTE,
         tags=["Model Versions"],
-        parameters=[MODEL_ID],
-        responses=_responses({200: OpenApiResponse(_list_of("versions", "ModelVersion"), description="Model versions list")}, 404),
+        parameters=[MODEL_ID, *PAGE_PARAMETERS],
+        responses=_responses(
+            {200: OpenApiResponse(_list_of("versions", "ModelVersion", total=True), description="Model versions list")}, 400, 404
+        ),
     )
     def get(self, request: Request, modelId: str) -> Response:  # noqa: N803
+        limit, offset = _page_params(request)
         model = services.get_or_404(RegisteredModel.objects, modelId, "Model")
-        return Response({"versions": [selectors.version_json(v) for v in selectors.version_list(model=model)]})
+        versions, total = selectors.version_list(model=model, limit=limit, offset=offset)
+        return Response({"versions": [selectors.version_json(v) for v in versions], "total_count": total})
 
     @extend_schema(
         operation_id="createModelVersion",
@@ -471,6 +477,8 @@ class ExperimentDetailApi(RegistryApi):
         summary="Update Experiment (Pond extension)",
         description=EXTENSION_NOTE + (
             "Sets `status`, merges `metrics` into the experiment's metrics, sets `completed_at`. "
+            f"An experiment holds at most {MAX_STORED_ENTRIES} metrics: a merge that would pass that "
+            "is 400 naming `metrics`, and nothing changes. "
             "Moving to a terminal status (completed, failed, cancelled) sets `completed_at` to now "
             "unless given; `completed_at` with a running status is 400. A finished experiment "
             "cannot change status (409)."

@@ -144,3 +144,17 @@ def test_the_paging_extension_pages_deployments(api, served):
     assert [d["id"] for d in page["deployments"]] == [made[1]]
     assert page["total_count"] == 3
     assert api.get("/deployments", offset="x").status_code == 400
+
+
+def test_without_limit_every_deployment_is_listed_even_past_the_largest_page(api, served):
+    # The spec's listDeployments has no paging: Pond's client reads every deployment at once.
+    model, version = served
+    Deployment.objects.bulk_create(
+        Deployment(
+            id=f"dep_{i:05d}", name=f"d{i}", model_id=model["id"], model_version_id=version["id"],
+            endpoint_url="https://d.example/v1/predict", created_by="alice",
+        )
+        for i in range(1001)
+    )
+    body = api.get("/deployments").json()
+    assert len(body["deployments"]) == body["total_count"] == 1001

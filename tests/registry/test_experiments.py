@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from registry.models import Experiment
 from tests.registry.conftest import error_of
@@ -97,3 +98,37 @@ def test_it_deletes_an_experiment(api):
     assert api.delete(f"/experiments/{experiment['id']}").status_code == 204
     assert api.get(f"/experiments/{experiment['id']}").status_code == 404
     assert api.delete(f"/experiments/{experiment['id']}").status_code == 404
+
+
+def _metrics(start: int, count: int) -> dict[str, float]:
+    return {f"m{i}": float(i) for i in range(start, start + count)}
+
+
+def test_patches_cannot_merge_an_experiments_metrics_past_the_documented_cap(api):
+    experiment = api.experiment("run")
+    path = f"/experiments/{experiment['id']}"
+    for start in range(0, 1000, 100):
+        assert api.patch(path, {"metrics": _metrics(start, 100)}).status_code == 200
+    full = api.get(path).json()
+    assert len(full["metrics"]) == 1000
+    # One more name, even sent with a status change, is refused and nothing moves.
+    resp = api.patch(path, {"status": "completed", "metrics": {"one-too-many": 1.0}})
+    assert resp.status_code == 400, resp.content
+    error = error_of(resp)
+    assert error["code"] == "invalid"
+    assert "metrics" in error["fields"] and "1000" in error["fields"]["metrics"][0]
+    assert api.get(path).json() == full
+    # Updating names it already has keeps it at the cap, and is a write like any other.
+    resp = api.patch(path, {"status": "completed", "metrics": {"m0": 0.5}})
+    assert resp.status_code == 200
+    assert len(resp.json()["metrics"]) == 1000 and resp.json()["metrics"]["m0"] == 0.5
+
+
+def test_without_limit_every_experiment_is_listed_even_past_the_largest_page(api):
+    # The spec's listExperiments has no paging: Pond's client reads every experiment at once.
+    now = timezone.now()
+    Experiment.objects.bulk_create(
+        Experiment(id=f"exp_{i:05d}", name=f"run-{i}", created_at=now, created_by="alice") for i in range(1001)
+    )
+    body = api.get("/experiments").json()
+    assert len(body["experiments"]) == body["total_count"] == 1001

@@ -99,3 +99,43 @@ def test_the_document_says_who_may_do_what(document):
     for operation_id in ("createModelVersion", "updateModelVersion", "deleteModelVersion", "deleteModel"):
         assert "review in Pond (/reviews/)" in ops[operation_id][2]["description"], operation_id
     assert "viewer" in ops["createModel"][2]["responses"]["403"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("path", "operation_id", "key"),
+    [
+        ("/v1/models/{modelId}/versions", "listModelVersions", "versions"),
+        ("/v1/experiments", "listExperiments", "experiments"),
+        ("/v1/deployments", "listDeployments", "deployments"),
+    ],
+)
+def test_the_lists_the_spec_does_not_page_page_only_as_a_documented_extension(document, path, operation_id, key):
+    op = document["paths"][path]["get"]
+    assert op["operationId"] == operation_id
+    params = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    # No default page size: without `limit` the whole list comes back, as the spec says.
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 1000}
+    assert params["offset"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0}
+    for name in ("limit", "offset"):
+        assert params[name]["description"].startswith("Pond extension"), name
+    assert "Pond extension" in op["description"] and "without `limit` the whole list" in op["description"]
+    listed = op["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(listed["required"]) == {key, "total_count"}
+    assert "400" in op["responses"]
+
+
+def test_it_states_how_many_metrics_and_parameters_an_object_holds(document):
+    schemas = document["components"]["schemas"]
+    for resource in ("ModelVersion", "Experiment"):
+        for field in ("metrics", "parameters"):
+            stored = schemas[resource]["properties"][field]
+            assert stored["maxProperties"] == 1000, (resource, field)
+            assert "1000" in stored["description"], (resource, field)
+    # What one request may send stays within what an object may hold.
+    for request, field in (("ModelVersionRequest", "metrics"), ("ModelVersionRequest", "parameters"),
+                           ("ExperimentRequest", "parameters"), ("PatchedExperimentPatch", "metrics")):
+        assert schemas[request]["properties"][field]["maxProperties"] == 100, (request, field)
+    merged = schemas["PatchedExperimentPatch"]["properties"]["metrics"]["description"]
+    assert "1000" in merged and "400" in merged
+    update = _operations(document)["updateExperiment"][2]["description"]
+    assert "1000" in update and "metrics" in update

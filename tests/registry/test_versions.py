@@ -117,3 +117,50 @@ def test_deleting_a_served_version_is_refused_naming_the_deployment(api):
     assert ModelVersion.objects.filter(pk=version["id"]).exists()
     api.delete(f"/deployments/{deployment['id']}")
     assert api.delete(f"/models/{model['id']}/versions/{version['id']}").status_code == 204
+
+
+def test_the_paging_extension_pages_a_models_versions_and_counts_them_all(api):
+    model = api.model()
+    made = [api.version(model["id"], f"1.{i}")["id"] for i in range(4)]
+    api.version(api.model("other")["id"], "9.9")
+    newest_first = made[::-1]
+    path = f"/models/{model['id']}/versions"
+    whole = api.get(path).json()
+    assert [v["id"] for v in whole["versions"]] == newest_first
+    assert whole["total_count"] == 4
+    page = api.get(path, limit=2, offset=1).json()
+    assert [v["id"] for v in page["versions"]] == newest_first[1:3]
+    assert page["total_count"] == 4
+    assert api.get(path, limit=0).json() == {"versions": [], "total_count": 4}
+    assert [v["id"] for v in api.get(path, offset=3).json()["versions"]] == newest_first[3:]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=-1", "limit"),
+        ("limit=x", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=1&limit=2", "limit"),
+        ("offset=1.5", "offset"),
+        ("offset=1000000001", "offset"),
+    ],
+)
+def test_a_bad_page_of_versions_is_refused_naming_the_parameter(api, query, field):
+    model = api.model()
+    api.version(model["id"], "1.0")
+    resp = api.client.get(f"/ml/api/v1/models/{model['id']}/versions?{query}")
+    assert resp.status_code == 400, resp.content
+    error = error_of(resp)
+    assert error["code"] == "invalid"
+    assert field in error["fields"] and field in error["message"]
+
+
+def test_without_limit_every_version_of_a_model_is_listed_even_past_the_largest_page(api):
+    # Pond's client lists a model's versions unpaged, as the spec does.
+    model = api.model()
+    ModelVersion.objects.bulk_create(
+        ModelVersion(id=f"ver_{i:05d}", model_id=model["id"], version=f"0.{i}", created_by="alice") for i in range(1001)
+    )
+    body = api.get(f"/models/{model['id']}/versions").json()
+    assert len(body["versions"]) == body["total_count"] == 1001
