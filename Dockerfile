@@ -16,7 +16,8 @@ COPY manage.py ./
 RUN pip install --no-cache-dir . \
     && useradd --system --home /app pond \
     && mkdir -p /var/lib/pond && chown pond /var/lib/pond \
-    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+    && DJANGO_SECRET_KEY=collectstatic-only POND_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput \
+    && rm -rf /tmp/build-var
 
 USER pond
 EXPOSE 8000

@@ -367,8 +367,8 @@ POND_DEPLOYABLE_STATUSES = envlist("POND_DEPLOYABLE_STATUSES", ["staging", "prod
 # header from anyone else changes nothing, and behind a proxy each person keeps an
 # address of their own (failures from one never lock another out). The registry's
 # basic auth goes through the same backends, so it is throttled the same way (a
-# locked pair gets 401). In front of that, every authentication attempt (a login or
-# password-change POST, a basic-auth API call) counts against a per-address limit of
+# locked pair gets 401). In front of that, every failed authentication attempt (a login
+# or password-change POST, a basic-auth API call) counts against a per-address limit of
 # POND_AUTH_ATTEMPTS_PER_MINUTE (429 past it): guessing across many usernames, each
 # costing a full password hash, is limited too.
 POND_TRUSTED_PROXIES = envnetworks("POND_TRUSTED_PROXIES")

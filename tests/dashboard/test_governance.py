@@ -160,3 +160,26 @@ def test_deploys_scaling_and_share_links_are_on_the_record(client_for, registry)
         ("dave-root", "revoked", "share link", "wall screen"),
     ]
     assert Activity.objects.get(action="scaled").changes == {"replicas": [1, 3]}
+
+
+def test_a_model_is_not_deleted_while_pond_cannot_see_its_deployments(client_for, settings):
+    """With the deployment list failing and nothing cached, the page listed no deployments
+    and the delete took live ones down unasked (the upstream deletes them with the model)."""
+    from tests.dashboard.fake_upstream import serve_world, simple_world
+    from tests.support.faultserver import FaultServer, status
+
+    with FaultServer() as upstream:
+        settings.JFROG_ML_URL = upstream.url
+        world = simple_world(name="energy")
+        for v in world["versions"]["mdl_1"]:
+            v["status"] = "staging"
+        serve_world(upstream, **world)
+        upstream.on("GET", "/v1/deployments", status(503))
+        upstream.on("DELETE", None, status(204))
+        bob = client_for("bob")
+        page = bob.get("/models/mdl_1/delete/").content.decode()
+        assert "Pond cannot see this model" in page
+        resp = bob.post("/models/mdl_1/delete/", {"confirm_name": "energy"})
+        assert resp.status_code == 409
+        assert not [r for r in upstream.requests if r.method == "DELETE"]
+    assert _record() == []

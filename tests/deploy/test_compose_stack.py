@@ -36,6 +36,10 @@ REPO = Path(__file__).resolve().parents[2]
 STAND_INS = REPO.parent / "shared" / "docker-stand-ins" / "build.sh"
 BASE_IMAGES = ("python:3.11-slim", "redis:7-alpine", "postgres:16-alpine")
 ADMIN_PASSWORD = "Smoke-admin-" + uuid.uuid4().hex[:12]
+# The only name DJANGO_ALLOWED_HOSTS lists, as in the README's .env: every request of this
+# test says it, and the stack's own healthchecks and self-calls must not need it.
+PUBLIC_HOST = "pond.example.com"
+AS_PUBLIC = {"Host": PUBLIC_HOST}
 CORE_PAGES = (
     "/", "/models/", "/experiments/", "/deployments/", "/reviews/", "/audit/", "/status/",
     "/insights/production/", "/insights/hygiene/", "/insights/resources/",
@@ -100,6 +104,8 @@ def stack(compose) -> Iterator[dict]:
         "POND_PORT": str(port),
         "POND_POLL_INTERVAL": "2",
         "WEB_CONCURRENCY": "2",
+        # As the README's .env: only the public name (the healthchecks must not depend on it).
+        "DJANGO_ALLOWED_HOSTS": PUBLIC_HOST,
     }
     base = [*compose, "-p", project, "-f", str(REPO / "docker-compose.yml")]
     # What the README says: build the image, then up -d. (--network host: the build
@@ -139,6 +145,7 @@ def _wait_for(check, seconds: float, what: str, stack) -> None:
 
 def _login(url: str, username: str, password: str) -> requests.Session:
     session = requests.Session()
+    session.headers.update(AS_PUBLIC)
     page = session.get(url + "/accounts/login/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     resp = session.post(
@@ -160,11 +167,11 @@ def _status(session: requests.Session, url: str) -> dict:
 
 def test_the_compose_stack_serves_pond_and_keeps_polling_across_a_worker_restart(stack):
     url, base, env = stack["url"], stack["base"], stack["env"]
-    _wait_for(lambda: requests.get(url + "/healthz", timeout=3).status_code == 200, 180, "/healthz answered 200", stack)
-    _wait_for(lambda: requests.get(url + "/readyz", timeout=3).status_code == 200, 120, "/readyz answered 200", stack)
+    _wait_for(lambda: requests.get(url + "/healthz", headers=AS_PUBLIC, timeout=3).status_code == 200, 180, "/healthz answered 200", stack)
+    _wait_for(lambda: requests.get(url + "/readyz", headers=AS_PUBLIC, timeout=3).status_code == 200, 120, "/readyz answered 200", stack)
     # Migrations ran once, in their own one-shot service, before web started.
     ps = _run([*base, "ps"], timeout=60, env=env).stdout
-    assert re.search(r"_migrate_1\s.*Exit 0", ps) or "migrate" in ps, ps
+    assert re.search(r"migrate.*Exit 0", ps), ps
 
     # The first admin, as the README tells an operator (non-interactively), and
     # sample deployments for the status page.

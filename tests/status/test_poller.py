@@ -230,6 +230,10 @@ def test_one_hostile_deployment_does_not_fail_the_poll_for_every_other(settings)
         {"id": "d" * 1000, "name": "n" * 1000, "status": "s" * 200, "model_id": "m" * 1000,
          "model_version_id": "v" * 1000, "created_at": now, "updated_at": now},
         {"id": "x" * 5000, "name": "too-long-an-id", "status": "active", "created_at": now, "updated_at": now},
+        # 1,000 characters but 4,000 bytes (over a PostgreSQL index entry), and a NUL.
+        {"id": "\U0001f642" * 1000, "name": "wide", "status": "active", "created_at": now, "updated_at": now},
+        {"id": "nul\x00id", "name": "nul\x00name", "status": "active", "created_at": now, "updated_at": now},
+        {"id": "nul-name", "name": "a\x00b", "status": "act\x00ive", "created_at": now, "updated_at": now},
         {"id": "ok", "name": "fine", "status": "active", "model_id": "m", "model_version_id": "v",
          "created_at": now, "updated_at": now},
     ]  # fmt: skip
@@ -238,6 +242,7 @@ def test_one_hostile_deployment_does_not_fail_the_poll_for_every_other(settings)
         settings.JFROG_ML_URL = server.url
         assert poll(force=True).reason == "ok"
     states = {s.deployment_id: s for s in DeploymentState.objects.all()}
-    assert set(states) == {"d" * 1000, "ok"}  # the 5,000-character id is skipped, with a warning
+    assert set(states) == {"d" * 1000, "ok", "nul-name"}  # untrackable ids skipped, with a warning
+    assert (states["nul-name"].name, states["nul-name"].status) == ("ab", "active")
     long_one = states["d" * 1000]
     assert len(long_one.name) == 300 and len(long_one.status) == 64 and long_one.model_id == "m" * 1000

@@ -43,7 +43,12 @@ def _key(user_id: Any) -> str:
 
 
 def _dumps(user: Any) -> bytes:
-    return json.dumps({f.attname: f.value_to_string(user) for f in user._meta.concrete_fields}).encode()
+    return json.dumps(
+        {
+            f.attname: None if f.value_from_object(user) is None else f.value_to_string(user)
+            for f in user._meta.concrete_fields
+        }
+    ).encode()
 
 
 def _loads(raw: bytes) -> Any:
@@ -54,7 +59,9 @@ def _loads(raw: bytes) -> Any:
         fields = {f.attname: f for f in User._meta.concrete_fields}
         if not isinstance(values, dict) or set(values) != set(fields):
             return None
-        user = User(**{name: fields[name].to_python(value) for name, value in values.items()})
+        user = User(
+            **{name: None if value is None else fields[name].to_python(value) for name, value in values.items()}
+        )
     except (ValueError, TypeError, ValidationError):
         return None
     user._state.adding = False

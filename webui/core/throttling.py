@@ -68,11 +68,14 @@ def is_auth_attempt(request: HttpRequest) -> bool:
 
 
 class AuthAttemptLimitMiddleware:
-    """At most POND_AUTH_ATTEMPTS_PER_MINUTE authentication attempts per client address.
+    """At most POND_AUTH_ATTEMPTS_PER_MINUTE failed authentication attempts per client address.
 
     In front of axes' per-(username, address) lockout: axes never limits guesses
     spread over many usernames, and each guess costs a full password hash (~0.2 s
-    of CPU). Counted in a per-minute window in the shared cache; a cache that is
+    of CPU). Failures are counted (a rejected basic-auth call, a login or password
+    change that did not succeed), so a program calling the API with good credentials
+    is never slowed; once over the limit, every attempt from that address waits out
+    the minute. Counted in a per-minute window in the shared cache; a cache that is
     not answering limits nothing (it costs speed, never logins).
     """
 
@@ -80,25 +83,39 @@ class AuthAttemptLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_auth_attempt(request):
-            window = int(time.time() // 60)
-            key = f"auth-attempts:{client_ip(request)}:{window}"
-            cache = caches["default"]
+        if not is_auth_attempt(request):
+            return self.get_response(request)
+        window = int(time.time() // 60)
+        key = f"auth-failures:{client_ip(request)}:{window}"
+        cache = caches["default"]
+        try:
+            failures = cache.get(key) or 0
+        except Exception:  # the cache's own errors vary by backend
+            failures = 0
+        if failures >= settings.POND_AUTH_ATTEMPTS_PER_MINUTE:
+            retry = 60 - int(time.time()) % 60
+            response = HttpResponse(
+                f"Too many failed sign-in attempts from your address. Try again in {retry} seconds.\n",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(retry)
+            return response
+        response = self.get_response(request)
+        if _failed(request, response):
             try:
                 cache.add(key, 0, timeout=120)
-                attempts = cache.incr(key)
-            except Exception:  # noqa: BLE001 - the cache's own errors vary by backend
-                attempts = 0
-            if attempts and attempts > settings.POND_AUTH_ATTEMPTS_PER_MINUTE:
-                retry = 60 - int(time.time()) % 60
-                response = HttpResponse(
-                    f"Too many sign-in attempts from your address. Try again in {retry} seconds.\n",
-                    status=429,
-                    content_type="text/plain; charset=utf-8",
-                )
-                response["Retry-After"] = str(retry)
-                return response
-        return self.get_response(request)
+                cache.incr(key)
+            except Exception:  # noqa: S110 - counting is best effort
+                pass
+        return response
+
+
+def _failed(request: HttpRequest, response: HttpResponse) -> bool:
+    if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "basic ":
+        return response.status_code == 401
+    # A form post that succeeded redirects; anything else (the form again, a lockout) failed.
+    return response.status_code not in (301, 302, 303)
 
 
 def _minutes(seconds: float) -> str:

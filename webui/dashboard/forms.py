@@ -185,7 +185,7 @@ class DeploymentForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Reviewers only; recorded on the audit page.",
+        help_text="Reviewers only; recorded in the activity record with the deploy.",
     )
 
     def __init__(

@@ -182,7 +182,10 @@ def _read_body(resp: requests.Response, deadline: float, max_bytes: int) -> None
     deadline is checked between reads; the cap is checked before and while reading.
     """
     try:
-        declared = int(resp.headers.get("Content-Length") or 0)
+        try:
+            declared = int(resp.headers.get("Content-Length") or 0)
+        except ValueError:  # "10, 10" or junk: the size is checked while reading instead
+            declared = 0
         if declared > max_bytes:
             raise _BodyRefused(f"JFrog ML's answer is {declared} bytes, over JFROG_ML_MAX_RESPONSE_BYTES ({max_bytes}).")
         chunks: list[bytes] = []

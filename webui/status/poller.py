@@ -86,15 +86,24 @@ class Observation:
         )
 
     def fitted(self) -> Observation:
-        """Upstream text cut to Pond's columns: one hostile deployment must not fail the
-        poll (and so the status page) for every other one."""
+        """Upstream text cut to Pond's columns (and without NUL, which PostgreSQL refuses):
+        one hostile deployment must not fail the poll (and so the status page) for every other."""
         return replace(
             self,
-            status=self.status[:STATUS_MAX],
-            name=self.name[:NAME_MAX],
-            model_id=self.model_id[:ID_MAX],
-            version_id=self.version_id[:ID_MAX],
+            status=_clean(self.status)[:STATUS_MAX],
+            name=_clean(self.name)[:NAME_MAX],
+            model_id=_clean(self.model_id)[:ID_MAX],
+            version_id=_clean(self.version_id)[:ID_MAX],
         )
+
+    @property
+    def trackable(self) -> bool:
+        """An id Pond can key on: no NUL, and within what an index entry holds in bytes."""
+        return "\x00" not in self.deployment_id and len(self.deployment_id.encode("utf-8", "replace")) <= ID_MAX
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 @dataclass(frozen=True)
@@ -255,8 +264,8 @@ def record_observations(
     """
     seen: dict[str, Observation] = {}
     for observation in observations:
-        if len(observation.deployment_id) > ID_MAX:
-            log.warning("deployment id of %d characters is longer than Pond stores (%d): not tracked",
+        if not observation.trackable:
+            log.warning("a deployment id of %d characters cannot be tracked (over %d bytes, or a NUL)",
                         len(observation.deployment_id), ID_MAX)  # fmt: skip
             continue
         seen[observation.deployment_id] = observation.fitted()

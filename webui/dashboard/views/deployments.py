@@ -23,7 +23,7 @@ from webui.dashboard.forms import (
 from webui.dashboard.models import DeploymentResources
 from webui.dashboard.templatetags.pond import freshness_text, status_css
 from webui.dashboard.views._common import page_of
-from webui.dashboard.views.models import LIVE_STATUSES
+from webui.dashboard.views.models import is_live
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 
@@ -175,7 +175,7 @@ def deployment_delete(request: HttpRequest, deployment_id: str) -> HttpResponse:
         messages.info(request, "That deployment was already deleted.")
         return redirect("deployment_list")
     deployment = data.deployment
-    live = 1 if deployment.status in LIVE_STATUSES else 0
+    live = 1 if is_live(deployment) else 0
     form = DestructiveForm(
         request.POST if request.method == "POST" else None, live=live, live_label=f"Stop it: it is {deployment.status} and serving requests"
     )

@@ -38,8 +38,13 @@ MODEL_SORTS = [
     ("framework", "Framework"),
 ]
 PER_PAGE = 25
-# A deployment in one of these is serving (or about to): stopping it takes an explicit choice.
-LIVE_STATUSES = ("active", "deploying")
+# A deployment in any status but these may be serving (active, deploying, one the spec
+# does not know): stopping it takes an explicit choice.
+NOT_LIVE_STATUSES = ("stopped", "failed")
+
+
+def is_live(deployment) -> bool:
+    return (deployment.status or "") not in NOT_LIVE_STATUSES
 
 
 class ModelFilterForm(forms.Form):
@@ -217,20 +222,19 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
     except NotFound:
         messages.info(request, "That model was already deleted.")
         return redirect("model_list")
-    live = [d for d in data.deployments if d.status in LIVE_STATUSES]
+    live = [d for d in data.deployments if is_live(d)]
     form = DestructiveForm(
         request.POST if request.method == "POST" else None,
         expected_name=data.model.display_name,
         live=len(live),
         live_label=f"Stop its {len(live)} live deployment{'s' if len(live) != 1 else ''} as part of this delete",
     )
-    if request.method == "POST" and not data.production_versions and form.is_valid():
-        stopped = []
+    blind = _cannot_see_deployments(data)
+    if request.method == "POST" and not data.production_versions and not blind and form.is_valid():
+        stopped = _stop_all(request, live, data.model, reason="stopped to delete its model")
+        if stopped is None:
+            return redirect("model_detail", model_id=model_id)
         try:
-            for deployment in live:
-                services.deployment_delete(deployment_id=deployment.id)
-                stopped.append(deployment)
-                _record_stop(request, deployment, data.model, reason="stopped to delete its model")
             services.model_delete(model_id=model_id)
         except NotFound:
             messages.info(request, "That model was already deleted.")
@@ -252,7 +256,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
         return redirect("model_list")
     # An invalid form is shown again with its inline errors (200, as every form here);
     # a delete refused by the production rule is a conflict.
-    status = 409 if request.method == "POST" and data.production_versions else 200
+    status = 409 if request.method == "POST" and (data.production_versions or blind) else 200
     return render(
         request,
         "dashboard/confirm_delete.html",
@@ -262,7 +266,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
             "what": "model",
             "name": data.model.display_name,
             "consequence": "This deletes the model, all its versions and all its deployments.",
-            "blocked": _production_block(data.production_versions, model_id),
+            "blocked": _production_block(data.production_versions, model_id) or blind,
             "versions": data.versions,
             "deployments": data.deployments,
             "experiments": data.experiments,
@@ -331,20 +335,19 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
     except NotFound:
         messages.info(request, "That version was already deleted.")
         return redirect("model_detail", model_id=model_id)
-    live = [d for d in data.deployments if d.status in LIVE_STATUSES]
+    live = [d for d in data.deployments if is_live(d)]
     form = DestructiveForm(
         request.POST if request.method == "POST" else None,
         live=len(live),
         live_label=f"Stop the {len(live)} live deployment{'s' if len(live) != 1 else ''} serving it as part of this delete",
     )
     in_production = [data.version] if data.version.status == "production" else []
-    if request.method == "POST" and not in_production and form.is_valid():
-        stopped = []
+    blind = _cannot_see_deployments(data)
+    if request.method == "POST" and not in_production and not blind and form.is_valid():
+        stopped = _stop_all(request, live, data.model, reason="stopped to delete the version it served")
+        if stopped is None:
+            return redirect("version_detail", model_id=model_id, version_id=version_id)
         try:
-            for deployment in live:
-                services.deployment_delete(deployment_id=deployment.id)
-                stopped.append(deployment)
-                _record_stop(request, deployment, data.model, reason="stopped to delete the version it served")
             services.version_delete(model_id=model_id, version_id=version_id)
         except NotFound:
             messages.info(request, "That version was already deleted.")
@@ -363,7 +366,7 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
         )  # fmt: skip
         messages.success(request, "Version deleted.")
         return redirect("model_detail", model_id=model_id)
-    status = 409 if request.method == "POST" and in_production else 200
+    status = 409 if request.method == "POST" and (in_production or blind) else 200
     return render(
         request,
         "dashboard/confirm_delete.html",
@@ -373,7 +376,7 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
             "what": "version",
             "name": f"{data.model.display_name} {data.version.label}",
             "consequence": "This deletes the version and its metrics.",
-            "blocked": _production_block(in_production, model_id),
+            "blocked": _production_block(in_production, model_id) or blind,
             "deployments": data.deployments,
             "cancel_url": reverse("version_detail", args=[model_id, version_id]),
         },
@@ -392,7 +395,39 @@ def _production_block(production_versions, model_id: str) -> dict | None:
             "Request its move to archived first; once approved, it can be deleted."
         ),
         "url": reverse("reviews:request_new", args=[model_id, version.id]),
+        "label": "Request the move to archived",
     }
+
+
+def _cannot_see_deployments(data) -> dict | None:
+    """A destructive action waits while Pond cannot see the deployments live: they are what
+    it would take down, and an outage answers with none (or with an old list)."""
+    if not (data.freshness.stale or data.freshness.error):
+        return None
+    return {
+        "message": (
+            "Pond cannot see this model's deployments as they are right now (JFrog ML is not answering "
+            "as expected), so it cannot tell what this would take down. Try again in a moment."
+        ),
+        "url": reverse("model_detail", args=[data.model.id]),
+        "label": "Back to the model",
+    }
+
+
+def _stop_all(request: HttpRequest, live, model, *, reason: str) -> list | None:
+    """Stop each live deployment (recorded); None, with a message, if one could not be stopped."""
+    stopped = []
+    for deployment in live:
+        try:
+            services.deployment_delete(deployment_id=deployment.id)
+        except NotFound:
+            continue  # gone meanwhile: nothing to stop
+        except JFrogMLError as exc:
+            messages.error(request, f"Deployment {deployment.name or deployment.id} was not stopped: {exc.message}")
+            return None
+        stopped.append(deployment)
+        _record_stop(request, deployment, model, reason=reason)
+    return stopped
 
 
 def _record_stop(request: HttpRequest, deployment, model, *, reason: str) -> None:
