@@ -170,8 +170,10 @@ def test_the_compose_stack_serves_pond_and_keeps_polling_across_a_worker_restart
     _wait_for(lambda: requests.get(url + "/healthz", headers=AS_PUBLIC, timeout=3).status_code == 200, 180, "/healthz answered 200", stack)
     _wait_for(lambda: requests.get(url + "/readyz", headers=AS_PUBLIC, timeout=3).status_code == 200, 120, "/readyz answered 200", stack)
     # Migrations ran once, in their own one-shot service, before web started.
-    ps = _run([*base, "ps"], timeout=60, env=env).stdout
-    assert re.search(r"migrate.*Exit 0", ps), ps
+    migrate = _run([*base, "ps", "-q", "migrate"], timeout=60, env=env).stdout.split()
+    assert migrate, "no migrate container"
+    state = json.loads(_run(["docker", "inspect", *migrate], timeout=60).stdout)[0]["State"]
+    assert (state["Status"], state["ExitCode"]) == ("exited", 0), state
 
     # The first admin, as the README tells an operator (non-interactively), and
     # sample deployments for the status page.
