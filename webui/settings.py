@@ -477,11 +477,21 @@ for _hook in POND_STATUS_WEBHOOKS:
         )
 POND_STATUS_WEBHOOK_TIMEOUT = envfloat("POND_STATUS_WEBHOOK_TIMEOUT", 3.0, minimum=0.1)
 POND_STATUS_WEBHOOK_RETRIES = envint("POND_STATUS_WEBHOOK_RETRIES", 3, minimum=0, maximum=10)
+# Every webhook delivery (status and review) is an outbox row written with the event it
+# announces (webui/status/webhooks.py): sent at once after commit, and by a beat sweep
+# every POND_WEBHOOK_OUTBOX_INTERVAL seconds whatever a crash or a failing receiver left.
+# A delivery is tried at most POND_WEBHOOK_ATTEMPTS times, waiting up to
+# POND_WEBHOOK_BACKOFF_MAX seconds between tries; sent rows are kept POND_WEBHOOK_KEEP_DAYS.
+POND_WEBHOOK_OUTBOX_INTERVAL = envfloat("POND_WEBHOOK_OUTBOX_INTERVAL", 5.0, minimum=0.5)
+POND_WEBHOOK_ATTEMPTS = envint("POND_WEBHOOK_ATTEMPTS", 10, minimum=1, maximum=100)
+POND_WEBHOOK_BACKOFF_MAX = envfloat("POND_WEBHOOK_BACKOFF_MAX", 600.0, minimum=1)
+POND_WEBHOOK_KEEP_DAYS = envint("POND_WEBHOOK_KEEP_DAYS", 7, minimum=1)
 POND_CATALOG_REFRESH_INTERVAL = envfloat("POND_CATALOG_REFRESH_INTERVAL", 300.0, minimum=5)
 
-# Beat schedule, in one place. The poll tick runs at the fast interval and the task
-# skips when no poll is due; `expires` drops ticks a busy worker could not take in
-# time instead of letting them pile up.
+# Beat schedule, in one place (but for decision recovery, added with its settings
+# below). The poll tick runs at the fast interval and the task skips when no poll is
+# due; `expires` drops ticks a busy worker could not take in time instead of letting
+# them pile up.
 CELERY_BEAT_SCHEDULE = {
     "deployment-status-poll": {
         "task": "webui.status.tasks.deployment_status_poll",
@@ -492,6 +502,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webui.status.tasks.catalog_refresh",
         "schedule": POND_CATALOG_REFRESH_INTERVAL,
         "options": {"expires": POND_CATALOG_REFRESH_INTERVAL},
+    },
+    "webhook-outbox-send": {
+        "task": "webui.status.tasks.webhook_outbox_send",
+        "schedule": POND_WEBHOOK_OUTBOX_INTERVAL,
+        "options": {"expires": max(POND_WEBHOOK_OUTBOX_INTERVAL * 2, 1.0)},
     },
 }
 
@@ -506,6 +521,23 @@ POND_PROMOTION_RULES = envjson("POND_PROMOTION_RULES", [])
 # Slack-compatible incoming-webhook URLs told about every decision (never blocking).
 POND_REVIEW_WEBHOOKS = envlist("POND_REVIEW_WEBHOOKS", [])
 POND_REVIEW_WEBHOOK_TIMEOUT = envfloat("POND_REVIEW_WEBHOOK_TIMEOUT", 2.0, minimum=0.1)
+# An approved promotion is a recorded plan of steps (webui/reviews/decisions.py),
+# applied in the reviewer's request under a per-model lock: a lease of
+# POND_PROMOTION_LOCK_SECONDS that a live holder keeps renewing, so a holder that died
+# blocks the model at most that long (a second decision waits up to a minute). Every
+# POND_DECISION_RECOVERY_INTERVAL seconds, beat finishes (or undoes) any plan with steps
+# left undone for POND_DECISION_RECOVERY_GRACE seconds, e.g. by a web worker that was
+# killed. A step whose outcome JFrog ML cannot tell (it does not answer) is tried
+# POND_DECISION_STEP_ATTEMPTS times before it counts as failed.
+POND_PROMOTION_LOCK_SECONDS = envfloat("POND_PROMOTION_LOCK_SECONDS", 10.0, minimum=1)
+POND_DECISION_RECOVERY_INTERVAL = envfloat("POND_DECISION_RECOVERY_INTERVAL", 10.0, minimum=0.5)
+POND_DECISION_RECOVERY_GRACE = envfloat("POND_DECISION_RECOVERY_GRACE", 30.0, minimum=0)
+POND_DECISION_STEP_ATTEMPTS = envint("POND_DECISION_STEP_ATTEMPTS", 5, minimum=1, maximum=100)
+CELERY_BEAT_SCHEDULE["decision-recovery"] = {
+    "task": "webui.reviews.tasks.decisions_recover",
+    "schedule": POND_DECISION_RECOVERY_INTERVAL,
+    "options": {"expires": max(POND_DECISION_RECOVERY_INTERVAL * 2, 1.0)},
+}
 
 # --- Insights -------------------------------------------------------------------
 # How many versions of one model may be in production at once before the

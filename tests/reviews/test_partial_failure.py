@@ -1,4 +1,5 @@
-"""A failure part way: the archive step done, the promotion failed; the record says so."""
+"""A failure part way: the archive step done, the promotion failed; the archived version
+is production again, and the record says exactly that."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from tests.reviews.conftest import post_form
 from webui.reviews.models import LedgerEntry, ReviewRequest
 
 
-def test_archive_done_then_the_candidate_deleted_upstream_leaves_a_consistent_record(proxy, client_for, churn, registry):
+def test_archive_done_then_the_candidate_deleted_upstream_is_rolled_back_and_recorded(proxy, client_for, churn, registry):
+    # (Before decisions were plans with compensation, this left v1 archived and the
+    # request "failed" with "Already applied: v1 → archived": the model had no production.)
     resp = post_form(
         client_for("eve"),
         f"/reviews/new/{churn['id']}/{churn['v2']['id']}/",
@@ -32,19 +35,23 @@ def test_archive_done_then_the_candidate_deleted_upstream_leaves_a_consistent_re
     assert resp.status_code == 302
 
     review.refresh_from_db()
-    assert review.state == "failed"
+    assert review.state == "rolled_back"
     assert "Could not set v2 to production" in review.outcome_message
-    assert "Already applied: v1 → archived" in review.outcome_message
+    assert "Rolled back: v1 → production again" in review.outcome_message
 
-    assert registry.status_of(churn["id"], churn["v1"]["id"]) == "archived"
+    assert registry.status_of(churn["id"], churn["v1"]["id"]) == "production"
     steps = LedgerEntry.objects.filter(kind="apply").order_by("id")
     assert [(e.version_label, e.from_status, e.to_status, e.outcome) for e in steps] == [
         ("v1", "production", "archived", "upstream"),
         ("v2", "staging", "production", "failed"),
+        ("v1", "archived", "production", "upstream"),
     ]
     assert steps[1].details["error_type"] == "NotFound"
+    assert steps[2].details["compensation"] is True
+    assert "v2 could not be set to production" in steps[2].comment
 
     page = client_for("rita").get(f"/reviews/{review.pk}/").content.decode()
+    assert "failed, rolled back" in page
     assert "Could not set v2 to production" in page
     assert "This version no longer exists in JFrog ML" in page
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from tests.faults.pond_server import drill_env, pond_server
 from tests.reviews.conftest import post_form
@@ -18,7 +19,8 @@ from tests.support.faultserver import FaultServer, json_response, sequence, slow
 from tests.support.people import PASSWORD, users_with_roles
 from tests.support.worker import celery_worker, eventually
 from webui.celery import app as celery_app
-from webui.reviews.models import ReviewRequest
+from webui.reviews.models import OutboxMessage, ReviewRequest
+from webui.status.tasks import webhook_outbox_send
 from webui.status.webhooks import DELIVERY_HEADER
 
 
@@ -137,3 +139,92 @@ def test_a_slow_webhook_does_not_hold_up_the_decision_a_worker_delivers_it(tmp_p
         assert request.headers.get(DELIVERY_HEADER)
     review.refresh_from_db()
     assert review.state == "rejected"
+
+
+# --- the outbox: a message is delayed, never lost ----------------------------------------------
+# Rejections need no upstream, so these run inside the test's transaction, where a commit
+# hook that is not executed is exactly a process that died before handing its message over.
+
+
+@pytest.fixture
+def asked(users) -> ReviewRequest:
+    return ReviewRequest.objects.create(
+        model_id="m-1", model_name="churn", version_id="v-2", version_label="v2", from_status="staging",
+        to_status="production", note="go", requested_by=users["eve"], requested_by_name="eve",
+    )  # fmt: skip
+
+
+def _reject_without_hand_over(client_for, review, capture) -> list:
+    with capture(execute=False) as hand_over:
+        resp = post_form(client_for("rita"), f"/reviews/{review.pk}/decide", {"decision": "reject", "comment": "no"})
+    assert resp.status_code == 302
+    return hand_over
+
+
+def test_a_decision_whose_message_was_never_handed_over_is_sent_by_the_outbox_sweep(
+    hook, client_for, asked, django_capture_on_commit_callbacks
+):
+    _reject_without_hand_over(client_for, asked, django_capture_on_commit_callbacks)
+    assert hook.requests == []
+    (row,) = OutboxMessage.objects.all()
+    assert row.state == "pending" and row.payload["pond"]["kind"] == "reject"
+
+    assert webhook_outbox_send.apply().get() == 1
+    (request,) = hook.requests
+    assert request.headers[DELIVERY_HEADER] == row.delivery_id
+    row.refresh_from_db()
+    assert row.state == "sent" and row.sent_at is not None
+    assert webhook_outbox_send.apply().get() == 0  # sent once: not again
+    assert len(hook.requests) == 1
+
+
+def test_a_failing_receiver_is_tried_again_when_due_under_the_same_id_then_given_up(
+    hook, settings, client_for, asked, django_capture_on_commit_callbacks
+):
+    settings.POND_WEBHOOK_ATTEMPTS = 2
+    hook.on("POST", "/hook", status(500))
+    _reject_without_hand_over(client_for, asked, django_capture_on_commit_callbacks)
+    row = OutboxMessage.objects.get()
+
+    assert webhook_outbox_send.apply().get() == 0
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at > timezone.now()  # backing off: the next sweep leaves it alone
+    webhook_outbox_send.apply()
+    assert hook.count("POST", "/hook") == 1
+
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())  # its time comes
+    webhook_outbox_send.apply()
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("failed", 2)
+    assert "answered 500" in row.last_error
+    assert {r.headers[DELIVERY_HEADER] for r in hook.requests} == {row.delivery_id}
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    webhook_outbox_send.apply()
+    assert hook.count("POST", "/hook") == 2  # given up: never again
+
+
+def test_a_delivery_the_sweep_already_sent_is_not_sent_again_by_its_late_task(
+    hook, client_for, asked, django_capture_on_commit_callbacks
+):
+    hand_over = _reject_without_hand_over(client_for, asked, django_capture_on_commit_callbacks)
+    webhook_outbox_send.apply()
+    # The worker's task arrives late (a slow broker): the row is sent, nothing more goes out.
+    for callback in hand_over:
+        callback()
+    assert len(hook.requests) == 1
+
+
+def test_a_decision_rolled_back_takes_its_message_with_it(hook, client_for, asked, users):
+    # The outbox row is written in the decision's transaction: no decision, no message.
+    from django.db import transaction
+
+    from webui.reviews.services import promotion_request_decide
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        promotion_request_decide(user=users["rita"], request_id=asked.pk, approve=False, comment="no")
+        assert OutboxMessage.objects.count() == 1
+        raise RuntimeError("the database gave up before the commit")
+    assert not OutboxMessage.objects.exists()
+    asked.refresh_from_db()
+    assert asked.state == "pending"

@@ -40,17 +40,27 @@ class ReviewRequest(models.Model):
     """A request to move one model version to another status; decided once."""
 
     PENDING = "pending"
+    APPLYING = "applying"
     APPROVED = "approved"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+    UNRESTORED = "unrestored"
     STATE_CHOICES = [
         (PENDING, "pending"),
+        # Approved; its recorded steps are being applied (see `Decision`).
+        (APPLYING, "approved, being applied"),
         (APPROVED, "approved"),
         (REJECTED, "rejected"),
         (CANCELLED, "cancelled"),
-        # Approved, but applying it upstream failed part way (see its ledger entries).
+        # Approved, but a step failed where nothing needed undoing (nothing had changed,
+        # or only the deployment failed: the version is production all the same).
         (FAILED, "approved, applying failed"),
+        # A step failed after the archive: the archived version(s) are production again.
+        (ROLLED_BACK, "failed, rolled back"),
+        # ... and restoring them failed too: the model is left without production.
+        (UNRESTORED, "failed, left without production"),
     ]
 
     model_id = models.CharField(max_length=255, db_index=True)
@@ -241,3 +251,161 @@ class PromotionRule(models.Model):
             RuleSpec.from_model(self).validate()
         except RuleSpecError as exc:
             raise ValidationError({exc.field: exc.message}) from None
+
+
+class Decision(models.Model):
+    """An approved (or direct) promotion as a recorded plan: the steps it takes upstream.
+
+    Written in the decision's own transaction (with its ledger entry and, for a request,
+    the claim), before any upstream call; each step then records its outcome. Whatever
+    stops the web request part way (a crash, a timeout, an upstream that stops
+    answering), `webui.reviews.decisions.decisions_recover` finishes the plan or undoes
+    it. `state` is where the plan stands; a request's state follows it.
+    """
+
+    APPLYING = "applying"
+    APPLIED = "applied"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+    UNRESTORED = "unrestored"
+    STATE_CHOICES = [
+        (APPLYING, "being applied"),
+        (APPLIED, "applied"),
+        (FAILED, "failed, nothing to undo"),
+        (ROLLED_BACK, "failed, rolled back"),
+        (UNRESTORED, "failed, left without production"),
+    ]
+    # The request state that shows each decision state.
+    REQUEST_STATE = {
+        APPLYING: ReviewRequest.APPLYING,
+        APPLIED: ReviewRequest.APPROVED,
+        FAILED: ReviewRequest.FAILED,
+        ROLLED_BACK: ReviewRequest.ROLLED_BACK,
+        UNRESTORED: ReviewRequest.UNRESTORED,
+    }
+
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="plan")
+    request = models.OneToOneField(
+        ReviewRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
+    )
+    actor = models.CharField(max_length=150)
+    model_id = models.CharField(max_length=255, db_index=True)
+    model_name = models.CharField(max_length=255, blank=True)
+    version_id = models.CharField(max_length=255)
+    version_label = models.CharField(max_length=255, blank=True)
+    to_status = models.CharField(max_length=32, choices=STATUS_CHOICES)
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=APPLYING, db_index=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Last activity on the plan: recovery leaves it alone for POND_DECISION_RECOVERY_GRACE after this.
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.model_name or self.model_id} {self.version_label or self.version_id} → {self.to_status} ({self.state})"
+
+
+class DecisionStep(models.Model):
+    """One upstream change of a decision, planned before it is made.
+
+    A step is done once JFrog ML shows its result (or, where JFrog ML cannot record
+    statuses, once Pond recorded it); before each attempt after the first it asks JFrog
+    ML whether that is already so, so a retried step is never applied twice.
+    """
+
+    ARCHIVE = "archive"
+    PROMOTE = "promote"
+    DEPLOY = "deploy"
+    RESTORE = "restore"
+    KIND_CHOICES = [
+        (ARCHIVE, "archive the current production version"),
+        (PROMOTE, "move the candidate"),
+        (DEPLOY, "deploy the candidate"),
+        (RESTORE, "restore to production (compensation)"),
+    ]
+    FORWARD = (ARCHIVE, PROMOTE, DEPLOY)
+
+    PLANNED = "planned"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    COMPENSATED = "compensated"
+    STATE_CHOICES = [
+        (PLANNED, "planned"),
+        (DONE, "done"),
+        (FAILED, "failed"),
+        (SKIPPED, "not applied (an earlier step failed)"),
+        (COMPENSATED, "done, then undone"),
+    ]
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    version_id = models.CharField(max_length=255)
+    version_label = models.CharField(max_length=255, blank=True)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
+    # The version as it was when planned, for the ledger entry the step writes.
+    upstream_before = models.CharField(max_length=32, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    version_created_at = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=PLANNED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # A restore step: the archive step it undoes.
+    compensates = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="compensated_by"
+    )
+    # The ledger entry that records the step's outcome.
+    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="step")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decision", "order"]
+        constraints = [models.UniqueConstraint(fields=["decision", "order"], name="reviews_one_step_per_place")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.kind} {self.version_label or self.version_id} → {self.to_status} ({self.state})"
+
+
+class OutboxMessage(models.Model):
+    """A webhook delivery, written in the transaction of the event it announces.
+
+    Everything Pond tells the world goes through here (`webui.status.webhooks.enqueue`):
+    a crash between the event's commit and the send delays the message, never loses
+    it, since a Celery beat task sends every due row (`webhook_outbox_send`). Sends are
+    at least once; receivers drop duplicates by `delivery_id` (the X-Pond-Delivery
+    header), which every retry repeats. (Kept in this app's tables for both kinds of
+    webhook, status and review, so that one sender serves both.)
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    STATE_CHOICES = [(PENDING, "pending"), (SENT, "sent"), (FAILED, "given up")]
+
+    # "status:<digest>" or "review:<digest>": never the URL (webui.status.webhooks).
+    subscription = models.CharField(max_length=64)
+    payload = models.JSONField()
+    delivery_id = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=8, choices=STATE_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Due at; while a sender holds the row, the end of its lease.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # The Celery task holding the lease: its own retries may take the row again early.
+    leased_by = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="reviews_outbox_due")]
+        verbose_name = "webhook outbox message"
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} to {self.subscription} ({self.state})"

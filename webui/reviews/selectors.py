@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from webui.jfrogml.metrics import metric_direction
-from webui.reviews.models import LedgerEntry, ReviewRequest
+from webui.reviews.models import Decision, DecisionStep, LedgerEntry, ReviewRequest
 
 # --- the queue -------------------------------------------------------------------------------
 
@@ -26,6 +26,33 @@ def pending_count() -> int:
 
 def request_get(*, request_id: int) -> ReviewRequest:
     return ReviewRequest.objects.select_related("requested_by", "decided_by").get(pk=request_id)
+
+
+def decision_steps(*, request: ReviewRequest) -> list[DecisionStep]:
+    """The plan of an approved request, step by step (empty before it is decided)."""
+    return list(DecisionStep.objects.filter(decision__request=request).order_by("order"))
+
+
+def models_left_without_production() -> list[Decision]:
+    """Per model, the decision that left it without a production version (its restore
+    failed), unless a later decision of that model put a version in production.
+
+    Pond's record only: a version set to production in JFrog ML directly since then
+    is not seen here (the production truth page, which reads JFrog ML, is).
+    """
+    left: dict[str, Decision] = {}
+    for decision in Decision.objects.filter(state=Decision.UNRESTORED).order_by("-created_at", "-id"):
+        if decision.model_id in left:
+            continue
+        fixed = Decision.objects.filter(
+            model_id=decision.model_id,
+            created_at__gt=decision.created_at,
+            state=Decision.APPLIED,
+            to_status="production",
+        ).exists()
+        if not fixed:
+            left[decision.model_id] = decision
+    return sorted(left.values(), key=lambda d: (d.model_name or d.model_id).lower())
 
 
 # --- the ledger --------------------------------------------------------------------------------

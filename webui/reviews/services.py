@@ -1,25 +1,38 @@
-"""Promotion workflow writes: request, decide, withdraw, promote directly, apply.
+"""Promotion workflow writes: request, decide, withdraw, promote directly.
 
-Every step is written to the append-only ledger as it happens (each in its own
-commit, never one transaction across an upstream call), so a failure part way
-leaves a record that says exactly which steps took effect.
+An approval is claimed, recorded in the ledger and written down as a plan of steps in
+one transaction, before any upstream call; the steps are then applied (and undone
+when a later one fails) by webui/reviews/decisions.py, each recorded as it happens
+(never one transaction across an upstream call), so a failure or a crash part way
+leaves a record that says exactly which steps took effect, and a plan that recovery
+finishes.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from webui.jfrogml import services as upstream
 from webui.jfrogml.client import get_client
-from webui.jfrogml.errors import JFrogMLError, NotFound, OperationUnsupported
-from webui.jfrogml.locks import lock
+from webui.jfrogml.errors import NotFound
 from webui.reviews import webhooks
+from webui.reviews.decisions import (
+    ApplyResult,
+    decision_apply,
+    decision_plan,
+    label_of,
+    metrics_of,
+    model_lock,
+    model_name_of,
+    unfinished_decision,
+)
 from webui.reviews.effective import (
     EffectiveStatus,
     version_effective_status,
@@ -55,17 +68,6 @@ class ReviewRefused(Exception):
         self.field = field
         self.status = status
         super().__init__(message)
-
-
-@dataclass
-class ApplyResult:
-    ok: bool
-    entries: list[LedgerEntry] = field(default_factory=list)
-    message: str = ""
-
-    @property
-    def pond_only(self) -> bool:
-        return any(e.outcome == LedgerEntry.POND for e in self.entries)
 
 
 @dataclass
@@ -150,18 +152,6 @@ def rules_check(*, situation: Situation, to_status: str) -> RulesOutcome:
     )
 
 
-def _metrics(version: Any) -> dict[str, float]:
-    return dict(getattr(version, "metrics", None) or {})
-
-
-def _label(version: Any) -> str:
-    return str(getattr(version, "version", None) or version.id)
-
-
-def _model_name(model: Any) -> str:
-    return str(getattr(model, "name", None) or model.id)
-
-
 def _entry(
     *,
     kind: str,
@@ -184,14 +174,14 @@ def _entry(
         kind=kind,
         actor=actor,
         model_id=str(model.id),
-        model_name=_model_name(model),
+        model_name=model_name_of(model),
         version_id=str(version.id),
-        version_label=_label(version),
+        version_label=label_of(version),
         from_status=from_status,
         to_status=to_status,
         comment=comment,
         outcome=outcome,
-        metrics=_metrics(version),
+        metrics=metrics_of(version),
         details=details,
         request=request,
     )
@@ -249,15 +239,13 @@ def promotion_request_create(
     if ReviewRequest.objects.filter(model_id=model_id, version_id=version_id, state=ReviewRequest.PENDING).exists():
         raise ReviewRefused("A promotion request for this version is already pending.", field="to_status", status=409)
     rules = rules_check(situation=situation, to_status=to_status)
-    from django.db import IntegrityError, transaction
-
     try:
         with transaction.atomic():
             request = ReviewRequest.objects.create(
                 model_id=str(situation.model.id),
-                model_name=_model_name(situation.model),
+                model_name=model_name_of(situation.model),
                 version_id=str(situation.candidate.id),
-                version_label=_label(situation.candidate),
+                version_label=label_of(situation.candidate),
                 from_status=from_status,
                 to_status=to_status,
                 note=note,
@@ -364,55 +352,56 @@ def promotion_request_decide(
     actor = user.get_username()
 
     if not approve:
-        if not _claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
-            raise ReviewRefused("This request has already been decided.", status=409)
-        entry = LedgerEntry.objects.create(
-            kind=LedgerEntry.REJECT,
-            actor=actor,
-            model_id=request.model_id,
-            model_name=request.model_name,
-            version_id=request.version_id,
-            version_label=request.version_label,
-            from_status=request.from_status,
-            to_status=request.to_status,
-            comment=comment,
-            request=request,
-            metrics=_request_metrics(request),
-        )
-        webhooks.decision_announce(entry=entry)
-        return ApplyResult(ok=True, entries=[entry], message="Request rejected.")
+        with transaction.atomic():
+            if not _claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
+                raise ReviewRefused("This request has already been decided.", status=409)
+            entry = LedgerEntry.objects.create(
+                kind=LedgerEntry.REJECT,
+                actor=actor,
+                model_id=request.model_id,
+                model_name=request.model_name,
+                version_id=request.version_id,
+                version_label=request.version_label,
+                from_status=request.from_status,
+                to_status=request.to_status,
+                comment=comment,
+                request=request,
+                metrics=_request_metrics(request),
+            )
+            # In the outbox, in the rejection's own transaction.
+            webhooks.decision_announce(entry=entry)
+        return ApplyResult(ok=True, entries=[entry], message="Request rejected.", state="rejected")
 
-    with lock(f"promote:{request.model_id}", timeout=60, blocking=True) as acquired:
+    with model_lock(request.model_id, blocking=True) as acquired:
         if not acquired:
             raise ReviewRefused("Another promotion of this model is being applied; try again.", status=409)
+        _refuse_while_unfinished(request.model_id)
         situation = _fresh_situation(request.model_id, request.version_id)
         from_status = situation.candidate_status.status
         _check_move(from_status=from_status, to_status=request.to_status)
         rules = rules_check(situation=situation, to_status=request.to_status)
         _gate(outcome=rules, override_reason=override_reason)
-        if not _claim(request, state=ReviewRequest.APPROVED, user=user, comment=comment, override_reason=override_reason):
-            raise ReviewRefused("This request has already been decided.", status=409)
-        request.refresh_from_db()
         details = {"rules": rules.as_json(), "production_metrics": _production_metrics(situation)}
-        decision = _record_decision(
-            kind=LedgerEntry.APPROVE, actor=actor, situation=situation, from_status=from_status,
-            to_status=request.to_status, rules=rules, override_reason=override_reason, comment=comment,
-            details=details, request=request,
-        )
-        result = _apply(
-            actor=actor,
-            situation=situation,
-            to_status=request.to_status,
-            archive_current=request.archive_current,
-            deploy=request.deploy,
-            request=request,
-        )
-    request.state = ReviewRequest.APPROVED if result.ok else ReviewRequest.FAILED
-    request.outcome_message = result.message
-    request.save(update_fields=["state", "outcome_message"])
-    result.entries.insert(0, decision)
-    webhooks.decision_announce(entry=decision, result=result)
-    return result
+        # The claim, the decision's ledger entries and its plan: all or nothing, so two
+        # reviewers deciding at once on two processes make one decision, one plan.
+        with transaction.atomic():
+            if not _claim(request, state=ReviewRequest.APPLYING, user=user, comment=comment, override_reason=override_reason):
+                raise ReviewRefused("This request has already been decided.", status=409)
+            request.refresh_from_db()
+            entry = _record_decision(
+                kind=LedgerEntry.APPROVE, actor=actor, situation=situation, from_status=from_status,
+                to_status=request.to_status, rules=rules, override_reason=override_reason, comment=comment,
+                details=details, request=request,
+            )  # fmt: skip
+            decision = decision_plan(
+                entry=entry,
+                situation=situation,
+                to_status=request.to_status,
+                archive_current=request.archive_current,
+                deploy=request.deploy,
+                request=request,
+            )
+        return decision_apply(decision, known=_upstream_statuses(situation))
 
 
 def promotion_direct(
@@ -442,9 +431,10 @@ def promotion_direct(
     if ReviewRequest.objects.filter(model_id=model_id, version_id=version_id, state=ReviewRequest.PENDING).exists():
         raise ReviewRefused("A promotion request for this version is pending; decide it instead.", status=409)
     actor = user.get_username()
-    with lock(f"promote:{model_id}", timeout=60, blocking=True) as acquired:
+    with model_lock(model_id, blocking=True) as acquired:
         if not acquired:
             raise ReviewRefused("Another promotion of this model is being applied; try again.", status=409)
+        _refuse_while_unfinished(model_id)
         situation = _fresh_situation(model_id, version_id)
         from_status = situation.candidate_status.status
         _check_move(from_status=from_status, to_status=to_status)
@@ -456,22 +446,21 @@ def promotion_direct(
             "archive_current": bool(archive_current) and to_status == "production",
             "deploy": bool(deploy) and to_status == "production",
         }
-        decision = _record_decision(
-            kind=LedgerEntry.DIRECT, actor=actor, situation=situation, from_status=from_status,
-            to_status=to_status, rules=rules, override_reason=override_reason, comment=comment,
-            details=details,
-        )
-        result = _apply(
-            actor=actor,
-            situation=situation,
-            to_status=to_status,
-            archive_current=bool(archive_current),
-            deploy=bool(deploy),
-            request=None,
-        )
-    result.entries.insert(0, decision)
-    webhooks.decision_announce(entry=decision, result=result)
-    return result
+        with transaction.atomic():
+            entry = _record_decision(
+                kind=LedgerEntry.DIRECT, actor=actor, situation=situation, from_status=from_status,
+                to_status=to_status, rules=rules, override_reason=override_reason, comment=comment,
+                details=details,
+            )  # fmt: skip
+            decision = decision_plan(
+                entry=entry,
+                situation=situation,
+                to_status=to_status,
+                archive_current=bool(archive_current),
+                deploy=bool(deploy),
+                request=None,
+            )
+        return decision_apply(decision, known=_upstream_statuses(situation))
 
 
 def _record_decision(
@@ -499,6 +488,17 @@ def _record_decision(
     )
 
 
+def _refuse_while_unfinished(model_id: str) -> None:
+    earlier = unfinished_decision(model_id=model_id)
+    if earlier is not None:
+        within = round(settings.POND_DECISION_RECOVERY_GRACE + settings.POND_DECISION_RECOVERY_INTERVAL)
+        raise ReviewRefused(
+            f"An earlier decision on this model ({earlier.version_label} → {earlier.to_status}) is still being "
+            f"applied: Pond finishes it, or undoes it, within about {within} seconds. Try again then.",
+            status=409,
+        )
+
+
 def _fresh_situation(model_id: str, version_id: str) -> Situation:
     try:
         return situation_read(model_id=model_id, version_id=version_id, fresh=True)
@@ -509,7 +509,7 @@ def _fresh_situation(model_id: str, version_id: str) -> Situation:
 
 
 def _production_metrics(situation: Situation) -> dict[str, dict[str, float]]:
-    return {_label(v): _metrics(v) for v in situation.production_versions}
+    return {label_of(v): metrics_of(v) for v in situation.production_versions}
 
 
 def _request_metrics(request: ReviewRequest) -> dict:
@@ -517,110 +517,7 @@ def _request_metrics(request: ReviewRequest) -> dict:
     return dict(first.metrics) if first else {}
 
 
-# --- applying ----------------------------------------------------------------------------------
-
-
-def _apply(
-    *,
-    actor: str,
-    situation: Situation,
-    to_status: str,
-    archive_current: bool,
-    deploy: bool,
-    request: ReviewRequest | None,
-) -> ApplyResult:
-    """Archive the current production version(s) if asked, move the candidate, deploy
-    if asked: each step its own ledger entry; stop at the first step that fails."""
-    result = ApplyResult(ok=True)
-    steps: list[tuple[Any, str, str]] = []
-    if to_status == "production" and archive_current:
-        steps += [(v, "production", "archived") for v in situation.production_versions]
-    steps.append((situation.candidate, situation.candidate_status.status, to_status))
-
-    for version, from_status, target in steps:
-        entry = _apply_step(
-            actor=actor, model=situation.model, version=version, from_status=from_status, to_status=target, request=request
-        )
-        result.entries.append(entry)
-        if entry.outcome == LedgerEntry.FAILED:
-            result.ok = False
-            done = [e for e in result.entries if e.applied]
-            result.message = (
-                f"Could not set {_label(version)} to {target}: {entry.details.get('error')}. "
-                + (
-                    "Already applied: " + ", ".join(f"{e.version_label} → {e.to_status}" for e in done) + "."
-                    if done
-                    else "Nothing was changed."
-                )
-            )
-            return result
-
-    if deploy and to_status == "production":
-        result.entries.append(_deploy_step(actor=actor, situation=situation, request=request))
-        if result.entries[-1].outcome == LedgerEntry.FAILED:
-            result.ok = False
-            result.message = (
-                f"{_label(situation.candidate)} is now production, but deploying it failed: "
-                f"{result.entries[-1].details.get('error')}."
-            )
-            return result
-
-    moved = ", ".join(f"{e.version_label} → {e.to_status}" for e in result.entries if e.kind == LedgerEntry.APPLY)
-    result.message = f"Applied: {moved}."
-    if result.pond_only:
-        result.message += " JFrog ML cannot record version statuses, so Pond keeps them as the effective status."
-    return result
-
-
-def _apply_step(
-    *, actor: str, model: Any, version: Any, from_status: str, to_status: str, request: ReviewRequest | None
-) -> LedgerEntry:
-    upstream_before = str(getattr(version, "status", "") or "")
-    details: dict[str, Any] = {"upstream_before": upstream_before}
-    try:
-        upstream.version_set_status(model_id=str(model.id), version_id=str(version.id), status=to_status)
-        outcome = LedgerEntry.UPSTREAM
-    except OperationUnsupported as exc:
-        outcome = LedgerEntry.POND
-        details["upstream_said"] = exc.message
-    except JFrogMLError as exc:
-        outcome = LedgerEntry.FAILED
-        details["error"] = exc.message
-        details["error_type"] = type(exc).__name__
-        log.warning("promotion step %s %s → %s failed: %r", model.id, version.id, to_status, exc)
-    return _entry(
-        kind=LedgerEntry.APPLY,
-        actor=actor,
-        model=model,
-        version=version,
-        from_status=from_status,
-        to_status=to_status,
-        outcome=outcome,
-        details=details,
-        request=request,
-    )
-
-
-def _deploy_step(*, actor: str, situation: Situation, request: ReviewRequest | None) -> LedgerEntry:
-    model, version = situation.model, situation.candidate
-    name = f"{_model_name(model)}-{_label(version)}"[:120]
-    details: dict[str, Any] = {"name": name}
-    try:
-        deployment = upstream.deployment_create(name=name, model_id=str(model.id), model_version_id=str(version.id))
-        outcome = LedgerEntry.UPSTREAM
-        details["deployment_id"] = str(getattr(deployment, "id", "") or "")
-    except JFrogMLError as exc:
-        outcome = LedgerEntry.FAILED
-        details["error"] = exc.message
-        details["error_type"] = type(exc).__name__
-    return _entry(
-        kind=LedgerEntry.DEPLOY,
-        actor=actor,
-        model=model,
-        version=version,
-        from_status="production",
-        to_status="production",
-        outcome=outcome,
-        details=details,
-        request=request,
-    )
+def _upstream_statuses(situation: Situation) -> dict[str, str]:
+    """What JFrog ML said of each version in the decision's fresh read: the first try
+    of each step needs not ask again."""
+    return {str(v.id): str(getattr(v, "status", "") or "") for v in situation.versions}

@@ -124,6 +124,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "pending": selectors.pending_requests(),
             "recent": ReviewRequest.objects.exclude(state=ReviewRequest.PENDING).order_by("-decided_at", "-id")[:20],
+            "without_production": selectors.models_left_without_production(),
             "can_decide": request.user.has_perm(services.DECIDE_PERM),
         },
     )
@@ -160,6 +161,7 @@ def _review_page(request: HttpRequest, review: ReviewRequest, *, form=None, stat
             "can_cancel": review.is_pending
             and (review.requested_by_id == user.pk or user.has_perm(services.DECIDE_PERM)),
             "history": selectors.version_history(model_id=review.model_id, version_id=review.version_id),
+            "steps": selectors.decision_steps(request=review),
         },
         status=status,
     )

@@ -45,20 +45,38 @@ def deployment_status_poll(force: bool = False) -> str:
 
 @shared_task(
     name="webui.status.tasks.webhook_send",
+    bind=True,
     autoretry_for=(webhooks.WebhookFailed,),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
     max_retries=settings.POND_STATUS_WEBHOOK_RETRIES,
 )
-def webhook_send(subscription: str, payload: dict, delivery_id: str) -> int:
+def webhook_send(self, subscription: str, payload: dict, delivery_id: str, outbox: bool = False) -> int | None:
     """Pond's one webhook sender (status changes and review decisions alike).
 
     Takes a subscription key, never a URL: the URL is looked up among the configured
     webhooks, so a message on the broker can neither carry the credential nor point
     the sender elsewhere. Redirects and 4xx fail without a retry (WebhookRejected).
+    With `outbox` (every delivery `enqueue` queues) it sends the outbox row of that
+    delivery id, and does nothing if the row is already sent or in another sender's
+    hands; its retries (same task id) may take the row back at once.
     """
-    return webhooks.deliver(subscription=subscription, payload=payload, delivery_id=delivery_id)
+    owner = self.request.id or f"local-{delivery_id}"
+    return webhooks.send(subscription=subscription, payload=payload, delivery_id=delivery_id, owner=owner, outbox=outbox)
+
+
+@shared_task(
+    name="webui.status.tasks.webhook_outbox_send",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=3,
+)
+def webhook_outbox_send() -> int:
+    """Beat's sweep of the webhook outbox: what a crash, a lost broker message or a
+    failing receiver left unsent is sent when due (see webui/status/webhooks.py)."""
+    return webhooks.outbox_send_due()
 
 
 @shared_task(

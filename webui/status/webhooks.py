@@ -16,9 +16,16 @@ So:
   deployment name or a comment cannot ping `<!channel>` or make a link.
 
 Every delivery has an id, sent as X-Pond-Delivery and repeated by its retries, so a
-receiver can drop duplicates. (A later outbox table will write (subscription,
-payload, delivery id) rows in the event's transaction; `enqueue` is the one place
-that changes then.)
+receiver can drop duplicates.
+
+Deliveries go through an outbox (`webui.reviews.models.OutboxMessage`): `enqueue`
+writes one row per webhook in the transaction of the event it announces, and once
+that commits hands each to a Celery worker at once; `outbox_send_due`, on beat, sends
+whatever a crash, a broker outage or a failing receiver left behind. A sender takes
+a row with a lease (twice the webhook's timeout and a second) before posting it, so
+two senders do not post one row at the same time, and one that dies mid-send is
+replaced once its lease ends. So a message is delayed, never lost: at least once,
+every copy under one delivery id.
 """
 
 from __future__ import annotations
@@ -28,12 +35,16 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from webui.status.poller import ConfirmedChange
 
@@ -107,24 +118,37 @@ def slack_escape(text: str) -> str:
 
 
 def enqueue(*, kind: str, payload: dict[str, Any]) -> list[str]:
-    """Queue `payload` for every webhook of `kind` once the current transaction commits;
-    returns the delivery ids. Never raises: a broker outage costs the notification,
-    never the event (it is logged)."""
+    """Write `payload` to the outbox for every webhook of `kind`, in the current
+    transaction, and hand each to a Celery worker once it commits; returns the
+    delivery ids. A broker outage delays the message (beat's `outbox_send_due`
+    sends it), never loses it; outside a transaction the rows commit at once."""
+    from webui.reviews.models import OutboxMessage
+
+    now = timezone.now()
+    rows = [
+        OutboxMessage(subscription=subscription.key, payload=payload, delivery_id=uuid.uuid4().hex, next_attempt_at=now)
+        for subscription in subscriptions(kind)
+    ]
+    if not rows:
+        return []
+    OutboxMessage.objects.bulk_create(rows)
+    for row in rows:
+        # A separate task per webhook: a slow or failing one never holds up another,
+        # nor the poll or the page that caused it. `robust`: a broker outage is logged
+        # and the beat sweep sends the row instead.
+        transaction.on_commit(partial(_hand_over, row.subscription, payload, row.delivery_id), robust=True)
+    return [row.delivery_id for row in rows]
+
+
+def _hand_over(subscription: str, payload: dict[str, Any], delivery_id: str) -> None:
     from webui.status.tasks import webhook_send  # the task module imports this one
 
-    delivery_ids = []
-    for subscription in subscriptions(kind):
-        delivery_id = uuid.uuid4().hex
-        delivery_ids.append(delivery_id)
-        # A separate task per webhook: a slow or failing one never holds up another,
-        # nor the poll or the page that caused it.
-        transaction.on_commit(
-            lambda key=subscription.key, delivery_id=delivery_id: webhook_send.delay(
-                subscription=key, payload=payload, delivery_id=delivery_id
-            ),
-            robust=True,
-        )
-    return delivery_ids
+    # No publish retries: with the broker down this fails at once (the sweep sends the
+    # row later) instead of holding up the page or the poll that made the event.
+    webhook_send.apply_async(
+        kwargs={"subscription": subscription, "payload": payload, "delivery_id": delivery_id, "outbox": True},
+        retry=False,
+    )
 
 
 def deliver(*, subscription: str, payload: dict[str, Any], delivery_id: str) -> int:
@@ -166,6 +190,122 @@ def deliver(*, subscription: str, payload: dict[str, Any], delivery_id: str) -> 
     if 300 <= status < 400:
         raise WebhookRejected(f"webhook {where} answered a redirect ({status}); redirects are not followed")
     raise WebhookRejected(f"webhook {where} answered {status}")
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def _lease(subscription: str) -> timedelta:
+    """How long a sender holds a row: a send takes at most about two timeouts (connect,
+    then the answer). A sender slower than this may be joined by a second: a duplicate
+    under the same delivery id, which receivers drop."""
+    kind = str(subscription).partition(":")[0]
+    timeout = float(getattr(settings, KINDS[kind][1])) if kind in KINDS else 5.0
+    return timedelta(seconds=2 * timeout + 1)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Wait before the next try of a row that failed `attempts` times: 2, 4, 8 s ... up to
+    POND_WEBHOOK_BACKOFF_MAX. Longer than Celery's own quick retries, so that the sweep
+    takes over only from a task that gave up or died."""
+    return timedelta(seconds=min(2.0 ** max(attempts, 1), float(settings.POND_WEBHOOK_BACKOFF_MAX)))
+
+
+def _take(*, owner: str, pk: int | None = None, own_retry: bool = False, now=None):
+    """Lease one due outbox row (the one with `pk`, else the oldest due) to `owner`;
+    None when there is none to take. With `own_retry` (a Celery task's own retry, same
+    task id) a row `owner` holds may be taken again before it is due."""
+    from webui.reviews.models import OutboxMessage
+
+    now = now or timezone.now()
+    due = (Q(next_attempt_at__lte=now) | Q(leased_by=owner)) if own_retry else Q(next_attempt_at__lte=now)
+    with transaction.atomic():
+        rows = OutboxMessage.objects.filter(due, state=OutboxMessage.PENDING)
+        if pk is not None:
+            rows = rows.filter(pk=pk)
+        # Rows another sender holds are skipped, not waited for (PostgreSQL); SQLite's
+        # IMMEDIATE transactions serialise the whole block instead. The conditional
+        # update below makes a lost race harmless on any database.
+        row = rows.select_for_update(skip_locked=True).order_by("next_attempt_at", "id").first()
+        if row is None:
+            return None
+        won = OutboxMessage.objects.filter(
+            due, pk=row.pk, state=OutboxMessage.PENDING, attempts=row.attempts
+        ).update(attempts=row.attempts + 1, leased_by=owner, next_attempt_at=now + _lease(row.subscription))
+        if not won:
+            return None
+    row.attempts += 1
+    row.leased_by = owner
+    return row
+
+
+def _attempt(row) -> int:
+    """Post a leased row once and record how it went; raises as `deliver` does."""
+    from webui.reviews.models import OutboxMessage
+
+    rows = OutboxMessage.objects.filter(pk=row.pk, leased_by=row.leased_by)
+    try:
+        status = deliver(subscription=row.subscription, payload=row.payload, delivery_id=row.delivery_id)
+    except WebhookRejected as exc:
+        rows.update(state=OutboxMessage.FAILED, last_error=str(exc)[:500])
+        raise
+    except WebhookFailed as exc:
+        gave_up = row.attempts >= settings.POND_WEBHOOK_ATTEMPTS
+        rows.update(
+            state=OutboxMessage.FAILED if gave_up else OutboxMessage.PENDING,
+            last_error=str(exc)[:500],
+            next_attempt_at=timezone.now() + _backoff(row.attempts),
+        )
+        if gave_up:
+            log.warning("webhook %s delivery=%s: giving up after %d attempts", row.subscription, row.delivery_id, row.attempts)
+        raise
+    rows.update(state=OutboxMessage.SENT, sent_at=timezone.now(), last_error="")
+    return status
+
+
+def send(*, subscription: str, payload: dict[str, Any], delivery_id: str, owner: str, outbox: bool) -> int | None:
+    """One attempt at a delivery, for the Celery task that `enqueue` queued.
+
+    With `outbox`, the row is leased first: None (nothing posted) when it is already
+    sent, given up, or being sent by someone else. Without (a message queued before
+    the outbox, or a direct call), it is posted as given.
+    """
+    if not outbox:
+        return deliver(subscription=subscription, payload=payload, delivery_id=delivery_id)
+    from webui.reviews.models import OutboxMessage
+
+    pk = OutboxMessage.objects.filter(delivery_id=delivery_id).values_list("pk", flat=True).first()
+    row = _take(owner=owner, pk=pk, own_retry=True) if pk is not None else None
+    if row is None:
+        log.info("webhook %s delivery=%s: already sent or being sent; nothing to do", subscription, delivery_id)
+        return None
+    return _attempt(row)
+
+
+def outbox_send_due(*, limit: int = 100) -> int:
+    """Send due outbox rows (beat), one lease at a time; returns how many were sent.
+
+    Rows whose sender died, whose broker message was lost, or whose receiver failed
+    and is due again. Sent and given-up rows older than POND_WEBHOOK_KEEP_DAYS go.
+    """
+    from webui.reviews.models import OutboxMessage
+
+    owner = f"sweep-{uuid.uuid4().hex[:12]}"
+    sent = 0
+    for _ in range(limit):
+        row = _take(owner=owner)
+        if row is None:
+            break
+        try:
+            _attempt(row)
+        except WebhookError:
+            continue  # recorded on the row, tried again when due
+        sent += 1
+    cutoff = timezone.now() - timedelta(days=settings.POND_WEBHOOK_KEEP_DAYS)
+    OutboxMessage.objects.filter(
+        state__in=(OutboxMessage.SENT, OutboxMessage.FAILED), created_at__lt=cutoff
+    ).delete()
+    return sent
 
 
 # --- status change notifications --------------------------------------------------------

@@ -7,6 +7,8 @@
   `{% status_for statuses version %}` for lists (one query for the list).
 - `{% promotion_actions model_id version %}` — request/pending links for a version.
 - `{% production_on_form model_id %}` — "what was in production on …?".
+- `{% without_production_alert %}` — an alert naming every model a failed rollback
+  left without a production version (nothing when there is none; one query).
 """
 
 from __future__ import annotations
@@ -103,6 +105,11 @@ def promotion_actions(context: template.Context, model_id: Any, version: Any) ->
 @register.inclusion_tag("reviews/_production_on_form.html")
 def production_on_form(model_id: Any) -> dict:
     return {"model_id": model_id, "form": ProductionOnForm()}
+
+
+@register.inclusion_tag("reviews/_without_production.html")
+def without_production_alert() -> dict:
+    return {"decisions": selectors.models_left_without_production()}
 
 
 @register.filter
