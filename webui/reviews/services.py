@@ -152,6 +152,23 @@ def rules_check(*, situation: Situation, to_status: str) -> RulesOutcome:
     )
 
 
+def _request_entry(request: ReviewRequest, *, kind: str, actor: str, comment: str = "", **extra: Any) -> LedgerEntry:
+    """A ledger entry about a request, with the names it kept (no upstream read needed)."""
+    return LedgerEntry.objects.create(
+        kind=kind,
+        actor=actor,
+        model_id=request.model_id,
+        model_name=request.model_name,
+        version_id=request.version_id,
+        version_label=request.version_label,
+        from_status=request.from_status,
+        to_status=request.to_status,
+        comment=comment,
+        request=request,
+        **extra,
+    )
+
+
 def _entry(
     *,
     kind: str,
@@ -286,18 +303,7 @@ def promotion_request_cancel(*, user: Any, request_id: int, comment: str = "") -
     if not _claim(request, state=ReviewRequest.CANCELLED, user=user, comment=comment):
         raise ReviewRefused("This request has already been decided.", status=409)
     request.refresh_from_db()
-    LedgerEntry.objects.create(
-        kind=LedgerEntry.CANCEL,
-        actor=user.get_username(),
-        model_id=request.model_id,
-        model_name=request.model_name,
-        version_id=request.version_id,
-        version_label=request.version_label,
-        from_status=request.from_status,
-        to_status=request.to_status,
-        comment=comment,
-        request=request,
-    )
+    _request_entry(request, kind=LedgerEntry.CANCEL, actor=user.get_username(), comment=comment)
     return request
 
 
@@ -355,18 +361,8 @@ def promotion_request_decide(
         with transaction.atomic():
             if not _claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
                 raise ReviewRefused("This request has already been decided.", status=409)
-            entry = LedgerEntry.objects.create(
-                kind=LedgerEntry.REJECT,
-                actor=actor,
-                model_id=request.model_id,
-                model_name=request.model_name,
-                version_id=request.version_id,
-                version_label=request.version_label,
-                from_status=request.from_status,
-                to_status=request.to_status,
-                comment=comment,
-                request=request,
-                metrics=_request_metrics(request),
+            entry = _request_entry(
+                request, kind=LedgerEntry.REJECT, actor=actor, comment=comment, metrics=_request_metrics(request)
             )
             # In the outbox, in the rejection's own transaction.
             webhooks.decision_announce(entry=entry)
