@@ -148,3 +148,30 @@ def test_successful_polls_extend_one_observation_window_and_an_outage_starts_a_n
         (at(0), at(10)),
         (at(100), at(105)),
     ]
+
+
+@override_settings(POND_STATUS_CONFIRMATIONS=1, POND_STATUS_WEBHOOKS=["http://127.0.0.1:9/hook"])
+def test_a_confirmed_change_writes_its_webhook_to_the_outbox_in_the_same_transaction():
+    from django.db import transaction
+
+    from webui.reviews.models import OutboxMessage
+
+    record_observations([obs("d1", "active")], now=at(0))
+    assert OutboxMessage.objects.count() == 0  # a first status that is fine is not news
+
+    # A poll that dies right after confirming: the confirmation and its message
+    # commit together, or neither does.
+    class Killed(Exception):
+        pass
+
+    with pytest.raises(Killed), transaction.atomic():
+        observe(obs("d1", "failed"), now=at(5))
+        raise Killed
+    assert OutboxMessage.objects.count() == 0
+    assert DeploymentState.objects.get(deployment_id="d1").confirmed_status == "active"
+
+    # No Celery, no task: the row is there as soon as the poll's transaction is.
+    _, confirmed = record_observations([obs("d1", "failed")], now=at(6))
+    assert [c.to_status for c in confirmed] == ["failed"]
+    [row] = OutboxMessage.objects.all()
+    assert "is now failed (was active)" in row.payload["text"] and row.sent_at is None

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from webui.jfrogml import errors, locks, services
+from webui.status import webhooks
 from webui.status.models import (
     GONE,
     ID_MAX,
@@ -369,6 +370,11 @@ def observe(observation: Observation, *, now: datetime) -> tuple[int, ConfirmedC
         ):
             change = _confirm(state)
         state.save()
+        if change is not None:
+            # The webhook outbox rows commit with the confirmation itself: a poll killed
+            # after this transaction delays the message (the outbox sweep sends it), a
+            # poll killed before it confirms again next time. Never one without the other.
+            webhooks.change_announce(change)
     return wrote, change
 
 

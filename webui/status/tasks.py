@@ -37,9 +37,8 @@ def deployment_status_poll(force: bool = False) -> str:
         # Model names on the status page come from the catalog; without one (a fresh
         # start) build it now rather than at the first slow catalog_refresh tick.
         catalog_refresh.delay()
-    for change in outcome.confirmed:
-        # Queued once the poll's writes commit, one task per webhook (webui.status.webhooks).
-        webhooks.change_announce(change)
+    # Confirmed changes were announced by the poll itself, in the transaction that
+    # confirmed each (webui.status.poller.observe), through the webhook outbox.
     return outcome.reason
 
 

@@ -37,7 +37,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -46,7 +46,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from webui.status.poller import ConfirmedChange
+if TYPE_CHECKING:  # the poller announces through this module
+    from webui.status.poller import ConfirmedChange
 
 log = logging.getLogger("pond.status.webhooks")
 
