@@ -73,6 +73,11 @@ def test_weekly_activity_counts_promotions_and_failures_per_week(db):
         kind=LedgerEntry.APPROVE, actor="rita", model_id="m-1", version_id="v-5", to_status="production",
         created_at=datetime(2026, 11, 24, tzinfo=UTC),
     )
+    LedgerEntry.objects.create(  # nor is restoring the version a failed decision archived
+        kind=LedgerEntry.APPLY, actor="rita", model_id="m-1", version_id="v-1", version_label="1.0",
+        from_status="archived", to_status="production", outcome=LedgerEntry.UPSTREAM,
+        details={"compensation": True}, created_at=datetime(2026, 11, 24, 1, tzinfo=UTC),
+    )
     # What the poller observed: d-1 failed twice (recovering in between), d-2 once.
     record_observations([Observation("d-1", "active"), Observation("d-2", "active")], now=now - timedelta(weeks=3))
     record_observations([Observation("d-1", "failed"), Observation("d-2", "failed")], now=now - timedelta(weeks=2))

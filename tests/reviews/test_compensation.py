@@ -130,6 +130,14 @@ def test_when_restoring_fails_too_the_model_is_left_without_production_said_at_o
     assert "churn is left WITHOUT a production version" in json.loads(sent.body)["text"]
     page = client_for("vic").get("/reviews/").content.decode()
     assert 'data-testid="without-production"' in page and "churn" in page
+    # ... and the overview and production truth say so at once.
+    overview = client_for("vic").get("/").content.decode()
+    assert 'data-testid="without-production"' in overview and f"review #{review.pk}" in overview
+    assert "<strong>1</strong> model needs attention" in overview  # nothing else is wrong with churn
+    truth = client_for("vic").get("/insights/production/?problems=1").content.decode()
+    assert 'data-flag="without_production"' in truth
+    assert f"Left without production by the failed rollback of review #{review.pk}" in truth
+    assert f'href="/reviews/{review.pk}/"' in truth
 
     # Recovery tries the restore again once JFrog ML takes it: production is back,
     # and the webhook says so.
@@ -140,6 +148,9 @@ def test_when_restoring_fails_too_the_model_is_left_without_production_said_at_o
     assert _applied(churn)[-1] == ("v1", "archived", "production", "upstream")
     assert [json.loads(r.body)["pond"]["state"] for r in hook.requests] == ["unrestored", "rolled_back"]
     assert 'data-testid="without-production"' not in client_for("vic").get("/reviews/").content.decode()
+    assert 'data-testid="without-production"' not in client_for("vic").get("/").content.decode()
+    truth = client_for("vic").get("/insights/production/?problems=1").content.decode()
+    assert 'data-flag="without_production"' not in truth
 
 
 def test_a_restore_that_cannot_be_done_is_given_up_and_the_model_stays_flagged(

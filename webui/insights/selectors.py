@@ -42,6 +42,14 @@ class Link:
 
 
 @dataclass(frozen=True)
+class FixedLink:
+    """A labelled link whose URL is known (routes that take no upstream id)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Flag:
     code: str
     message: str
@@ -320,6 +328,24 @@ def _production_row(
                         (s.link, version_link(s.version)),
                     )
                 )
+    left = estate.left_without_production.get(model.id)
+    if left is not None and not prod:
+        # Pond's own decision archived production and could not restore it. Once a
+        # version is production again (through Pond or not), the flag is moot.
+        review = (
+            (FixedLink(f"review #{left.request_id}", reverse("reviews:detail", args=[left.request_id])),)
+            if left.request_id
+            else ()
+        )
+        flags.append(
+            Flag(
+                "without_production",
+                f"Left without production by the failed rollback of "
+                f"{f'review #{left.request_id}' if left.request_id else 'a direct promotion'} "
+                f"at {left.finished_at or left.updated_at:%Y-%m-%d %H:%M} UTC: restoring the archived version failed.",
+                (link, *review),
+            )
+        )
     if len(prod) > limit:
         flags.append(
             Flag(
@@ -357,7 +383,9 @@ def production_truth(estate: Estate, *, only_problems: bool = False) -> Producti
         models = [
             m
             for m in models
-            if m.id in by_model or _in_effective_status(m, "production", effective, in_production)
+            if m.id in by_model
+            or m.id in estate.left_without_production
+            or _in_effective_status(m, "production", effective, in_production)
         ]
     rows = [_production_row(m, by_model.get(m.id, []), effective, estate, rule, in_production) for m in models]
     problems = [r for r in rows if r.has_problem]
@@ -791,7 +819,9 @@ def metric_trend(*, model_id: str, versions: list[Any], metric: str, ledger_entr
     effective = versions_effective_status(versions=versions, ledger_entries=ledger_entries)
     promoted: dict[str, list[datetime]] = defaultdict(list)
     for entry in ledger_entries:
-        if entry.to_status == "production" and getattr(entry, "applied", False):
+        # A compensation (restoring the version a failed decision archived) is no promotion.
+        compensation = bool((getattr(entry, "details", None) or {}).get("compensation"))
+        if entry.to_status == "production" and getattr(entry, "applied", False) and not compensation:
             promoted[str(entry.version_id)].append(entry.created_at)
     ordered = sorted(versions, key=lambda v: (v.created_at is None, v.created_at or datetime.min, v.id))
     points = []
@@ -833,13 +863,14 @@ def weekly_activity(*, now: datetime, weeks: int) -> list[WeekActivity]:
     first = this_monday - timedelta(weeks=weeks - 1)
     since = datetime(first.year, first.month, first.day, tzinfo=UTC)
     promoted: Counter = Counter()
-    for created in LedgerEntry.objects.filter(
+    for created, details in LedgerEntry.objects.filter(
         kind=LedgerEntry.APPLY,
         outcome__in=(LedgerEntry.UPSTREAM, LedgerEntry.POND),
         to_status="production",
         created_at__gte=since,
-    ).values_list("created_at", flat=True):
-        promoted[_monday(created)] += 1
+    ).values_list("created_at", "details"):
+        if not (details or {}).get("compensation"):  # restoring what a failed decision archived is no promotion
+            promoted[_monday(created)] += 1
     failed: Counter = Counter()
     for observed in DeploymentEvent.objects.filter(to_status="failed", observed_at__gte=since).values_list(
         "observed_at", flat=True

@@ -93,6 +93,8 @@ class Estate:
     catalog_complete: bool
     now: datetime
     errors: list[str] = field(default_factory=list)
+    # Pond's record: model id → the decision whose failed restore left it without production.
+    left_without_production: dict[str, Any] = field(default_factory=dict)
     _versions_by_id: dict[str, VersionRef] | None = None
     _models_by_id: dict[str, ModelRef] | None = None
 
@@ -225,6 +227,12 @@ def _ledger() -> list[Any]:
     )
 
 
+def _left_without_production() -> dict[str, Any]:
+    from webui.reviews.selectors import models_left_without_production
+
+    return {decision.model_id: decision for decision in models_left_without_production()}
+
+
 def _states() -> dict[str, ObservedState]:
     from webui.status.models import GONE, DeploymentState
 
@@ -289,4 +297,5 @@ def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False,
         catalog_complete=cat.complete,
         now=now or timezone.now(),
         errors=errors,
+        left_without_production=_left_without_production(),
     )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from webui.core.pagecache import cached_page
 from webui.dashboard.decorators import upstream_page
 from webui.jfrogml import services
-from webui.reviews.selectors import pending_requests
+from webui.reviews.selectors import models_left_without_production, pending_requests
 
 
 @require_GET
@@ -21,4 +21,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = services.overview()
     # Pond's own queue: promotion requests waiting for a reviewer, oldest first.
     requests = list(pending_requests()[:10])
-    return render(request, "dashboard/overview.html", {"data": data, "pending_requests": requests})
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "data": data,
+            "pending_requests": requests,
+            # A failed rollback left these without production: said first, at once.
+            "without_production": models_left_without_production(),
+        },
+    )
