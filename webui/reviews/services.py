@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from webui.dashboard.roles import ADMIN, role_of
 from webui.jfrogml import services as upstream
 from webui.jfrogml.client import get_client
 from webui.jfrogml.errors import NotFound
@@ -294,12 +295,22 @@ def promotion_request_create(
     return request
 
 
+def withdraw_allowed(*, user: Any, request: ReviewRequest) -> bool:
+    """Who may withdraw a pending request: its requester, or an admin (with a comment)."""
+    return request.asked_by(user) or role_of(user) == ADMIN
+
+
 def promotion_request_cancel(*, user: Any, request_id: int, comment: str = "") -> ReviewRequest:
-    """The requester (or a reviewer) withdraws a pending request."""
+    """The requester withdraws a pending request. An admin may withdraw anyone's, saying
+    why: a reviewer who is not the requester decides it instead (a rejection needs a
+    comment too), so nobody makes a request disappear without a word on the record."""
     request = _pending_request(request_id)
-    if request.requested_by_id != user.pk and not user.has_perm(DECIDE_PERM):
-        raise PermissionDenied("Only the requester or a reviewer can withdraw this request.")
-    comment = _clean_text(comment, field="comment", what="A comment", required=False)
+    if not withdraw_allowed(user=user, request=request):
+        raise PermissionDenied("Only the person who asked can withdraw this request (or an admin, with a comment).")
+    own = request.asked_by(user)
+    comment = _clean_text(
+        comment, field="comment", what="A comment saying why you withdraw someone else's request", required=not own
+    )
     if not _claim(request, state=ReviewRequest.CANCELLED, user=user, comment=comment):
         raise ReviewRefused("This request has already been decided.", status=409)
     request.refresh_from_db()

@@ -130,7 +130,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review_page(request: HttpRequest, review: ReviewRequest, *, form=None, status: int = 200) -> HttpResponse:
+def _review_page(
+    request: HttpRequest, review: ReviewRequest, *, form=None, status: int = 200, withdraw_error: str = ""
+) -> HttpResponse:
     situation = comparison = rules = None
     upstream_error = ""
     try:
@@ -158,10 +160,10 @@ def _review_page(request: HttpRequest, review: ReviewRequest, *, form=None, stat
             "can_decide": user.has_perm(services.DECIDE_PERM) and review.is_pending,
             "own_request": review.asked_by(user),
             "two_person_rule": services.two_person_rule(),
-            "can_cancel": review.is_pending
-            and (review.requested_by_id == user.pk or user.has_perm(services.DECIDE_PERM)),
+            "can_cancel": review.is_pending and services.withdraw_allowed(user=user, request=review),
             "history": selectors.version_history(model_id=review.model_id, version_id=review.version_id),
             "steps": selectors.decision_steps(request=review),
+            "withdraw_error": withdraw_error,
         },
         status=status,
     )
@@ -209,13 +211,12 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return _review_page(request, review, status=400)
+        errors = " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in form.errors.items())
+        return _review_page(request, review, status=400, withdraw_error=errors)
     try:
         services.promotion_request_cancel(user=request.user, request_id=review.pk, comment=form.cleaned_data["comment"])
     except services.ReviewRefused as exc:
-        decision = DecisionForm()
-        decision.add_error(None, exc.message)
-        return _review_page(request, _review_or_404(pk), form=decision, status=exc.status)
+        return _review_page(request, _review_or_404(pk), status=exc.status, withdraw_error=exc.message)
     messages.success(request, "Request withdrawn.")
     return redirect("reviews:detail", pk=review.pk)
 
