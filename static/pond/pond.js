@@ -26,6 +26,29 @@
     });
   }
 
+  // --- A promotion's target: its rules panel and "archive production" follow it --------
+  // Without this script the server shows the rules of the submitted target.
+  function followArchive(select) {
+    var archive = select.form && select.form.querySelector("[data-archive-when]");
+    if (!archive) { return; }
+    var applies = archive.getAttribute("data-archive-when") === select.value;
+    if (archive.disabled === applies) { archive.checked = applies; }  // the target changed
+    archive.disabled = !applies;
+  }
+  document.querySelectorAll("select[data-target-select], select#direct-to").forEach(function (select) {
+    var panels = select.hasAttribute("data-target-select");
+    function follow() {
+      if (panels) {
+        document.querySelectorAll("[data-rules-for]").forEach(function (panel) {
+          panel.hidden = panel.getAttribute("data-rules-for") !== select.value;
+        });
+      }
+      followArchive(select);
+    }
+    select.addEventListener("change", follow);
+    follow();
+  });
+
   // --- The data's age, counted from when it was fetched --------------------------------
   // A page may be served from the page cache for a few seconds, so the age the
   // server wrote can be behind; the fetch time it carries is not.

@@ -24,20 +24,37 @@ class PromotionRequestForm(forms.Form):
     archive_current = forms.BooleanField(
         label="Archive the current production version(s) in the same step",
         required=False,
-        initial=True,
+        initial=False,
         help_text="Only for a move to production.",
+        widget=forms.CheckboxInput(attrs={"data-archive-when": "production"}),
     )
     deploy = forms.BooleanField(
         label="Deploy this version once it is in production", required=False, initial=False
     )
 
-    def __init__(self, *args, allowed: list[str] | None = None, **kwargs) -> None:
+    def __init__(self, *args, allowed: list[str] | None = None, default: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["to_status"].widget.attrs["data-target-select"] = "rules"
         if allowed is not None:
             # Offer only the allowed moves; the field still validates any status.
             self.fields["to_status"].widget.choices = [(s, s) for s in allowed]
             if allowed and not self.is_bound:
-                self.initial.setdefault("to_status", allowed[0])
+                # The step up from today's status, and archiving production only with it.
+                target = default if default in allowed else allowed[0]
+                self.initial.setdefault("to_status", target)
+                self.initial.setdefault("archive_current", target == "production")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to_status") != "production":
+            data["archive_current"] = False  # there is no production to archive on other moves
+        return data
+
+    @property
+    def target(self) -> str:
+        """The move the form shows: the posted one, else the proposed one."""
+        value = self["to_status"].value()
+        return str(value) if value else ""
 
 
 class DecisionForm(forms.Form):

@@ -17,6 +17,16 @@ ALLOWED_MOVES: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+# The step up from each status: what a request for a version proposes first.
+NEXT_STEP = {"draft": "staging", "staging": "production", "production": "archived", "archived": "staging"}
+
+
+def next_step(from_status: str) -> str | None:
+    """The move a request proposes by default (None: the status allows no move)."""
+    step = NEXT_STEP.get(from_status)
+    return step if step in allowed_targets(from_status) else None
+
+
 def allowed_targets(from_status: str) -> list[str]:
     """The statuses a version in `from_status` may move to, in life-cycle order."""
     return [to for to in STATUSES if (from_status, to) in ALLOWED_MOVES]

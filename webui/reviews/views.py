@@ -25,7 +25,7 @@ from webui.reviews.forms import (
     PromotionRequestForm,
 )
 from webui.reviews.models import ReviewRequest
-from webui.reviews.transitions import allowed_targets
+from webui.reviews.transitions import STATUSES, allowed_targets, next_step
 
 AUDIT_PAGE_SIZE = 50
 
@@ -45,9 +45,10 @@ def _refusal_into(form, exc: services.ReviewRefused) -> None:
 def promotion_request_new(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
     situation = services.situation_read(model_id=model_id, version_id=version_id)
     allowed = allowed_targets(situation.candidate_status.status)
+    proposed = next_step(situation.candidate_status.status)
     status = 200
     if request.method == "POST":
-        form = PromotionRequestForm(request.POST, allowed=allowed)
+        form = PromotionRequestForm(request.POST, allowed=allowed, default=proposed)
         if form.is_valid():
             try:
                 review = services.promotion_request_create(
@@ -68,9 +69,14 @@ def promotion_request_new(request: HttpRequest, model_id: str, version_id: str) 
         else:
             status = 400
     else:
-        form = PromotionRequestForm(allowed=allowed)
-    target = form.data.get("to_status") if form.is_bound else form.initial.get("to_status")
-    rules = services.rules_check(situation=situation, to_status=target) if target else None
+        form = PromotionRequestForm(allowed=allowed, default=proposed)
+    # The rules of every move offered, the selected one shown: the panel follows the
+    # choice at once with JavaScript, and after a submit without it.
+    target = form.target
+    rules_by_target = [
+        (to_status, services.rules_check(situation=situation, to_status=to_status))
+        for to_status in dict.fromkeys([*allowed, *([target] if target in STATUSES else [])])
+    ]
     comparison = selectors.review_comparison(
         candidate=situation.candidate, production_versions=situation.production_versions
     )
@@ -81,7 +87,9 @@ def promotion_request_new(request: HttpRequest, model_id: str, version_id: str) 
             "situation": situation,
             "form": form,
             "allowed": allowed,
-            "rules": rules,
+            "proposed": proposed,
+            "target": target,
+            "rules_by_target": rules_by_target,
             "comparison": comparison,
             "pending": selectors.pending_requests().filter(model_id=model_id, version_id=version_id).first(),
             "can_direct": services.direct_promotion_allowed(user=request.user),
