@@ -119,7 +119,7 @@ def test_an_engineer_requests_production_and_a_reviewer_approves_it(browser, pag
 
     # Both steps are on the record.
     page.goto(f"{page.base}/audit/?model={model_id}&kind=apply")
-    rows = page.get_by_test_id("ledger-row")
+    rows = page.get_by_test_id("audit-row")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("1.1")
     expect(rows.nth(1)).to_contain_text("1.0")

@@ -183,3 +183,81 @@ def test_a_model_is_not_deleted_while_pond_cannot_see_its_deployments(client_for
         assert resp.status_code == 409
         assert not [r for r in upstream.requests if r.method == "DELETE"]
     assert _record() == []
+
+
+def _audit_rows(client, query: str) -> list[tuple[str, str]]:
+    """(event, who) of each /audit/ row, as the page shows them."""
+    import re
+
+    resp = client.get(f"/audit/?{query}")
+    assert resp.status_code == 200, resp.content.decode()[:500]
+    rows = resp.content.decode().split('data-testid="audit-row"')[1:]
+    return [
+        (re.search(r'data-event="([^"]*)"', row).group(1), re.search(r"<td>[^<]*</td><td>([^<]*)</td>", row).group(1))
+        for row in rows
+    ]
+
+
+def test_the_audit_shows_promotions_and_activity_together_with_one_vocabulary(client_for, registry, settings):
+    import csv
+    import io
+
+    from webui.reviews.models import ReviewRequest
+
+    settings.POND_PROMOTION_RULES = []
+    bob, carol = client_for("bob"), client_for("carol")
+    bob.post("/models/new/", {"name": "energy-forecast", "framework": "sklearn"})
+    (model,) = registry.get("/v1/models").json()["models"]
+    bob.post(f"/models/{model['id']}/versions/new/", {"version": "1.0.0", "metrics": "mape=0.1"})
+    (version,) = registry.get(f"/v1/models/{model['id']}/versions").json()["versions"]
+    resp = bob.post(f"/reviews/new/{model['id']}/{version['id']}/", {"to_status": "staging", "note": "ready"})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    review = ReviewRequest.objects.get()
+    assert carol.post(f"/reviews/{review.pk}/decide", {"decision": "approve"}).status_code == 302
+
+    # Partial, any case: "ENERGY" finds energy-forecast; newest first, each write once.
+    everything = _audit_rows(carol, "model=ENERGY")
+    assert everything == [
+        ("applied", "carol"),
+        ("approved", "carol"),
+        ("requested", "bob"),
+        ("created", "bob"),
+        ("created", "bob"),
+    ]
+    assert _audit_rows(carol, "model=energy&person=BO") == [("requested", "bob"), ("created", "bob"), ("created", "bob")]
+    assert _audit_rows(carol, "model=energy&record=activity") == [("created", "bob"), ("created", "bob")]
+    assert _audit_rows(carol, "model=energy&kind=approved") == [("approved", "carol")]
+    assert _audit_rows(carol, "model=energy&kind=approve") == [("approved", "carol")]  # an older link's word
+    assert _audit_rows(carol, "model=nothing-like-it") == []
+
+    # The CSV names every event as the page does, in the same order.
+    resp = carol.get("/audit/export.csv?model=ENERGY")
+    rows = list(csv.DictReader(io.StringIO(b"".join(resp.streaming_content).decode())))
+    assert [(r["event"], r["who"]) for r in rows] == everything
+    created = [r for r in rows if r["record"] == "activity"]
+    assert {(r["object"], r["object_name"]) for r in created} == {("model", "energy-forecast"), ("version", "1.0.0")}
+
+
+def test_the_audit_pages_both_records_in_one_order(client_for, db):
+    from datetime import UTC, datetime, timedelta
+
+    from webui.activity.models import Activity
+    from webui.reviews.models import LedgerEntry
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for i in range(60):  # interleaved: even minutes the ledger, odd ones the activity record
+        when = start + timedelta(minutes=i)
+        if i % 2:
+            Activity.objects.create(created_at=when, actor="bob", action="edited", object_kind="experiment",
+                                    object_id="m", object_name=f"a{i}", model_id="m", model_name="m")  # fmt: skip
+        else:
+            LedgerEntry.objects.create(created_at=when, kind="request", actor="bob", model_id="m", model_name="m",
+                                       version_id="v", version_label=f"l{i}", to_status="staging")  # fmt: skip
+    carol = client_for("carol")
+    first = carol.get("/audit/").content.decode()
+    second = carol.get("/audit/?page=2").content.decode()
+    assert first.count('data-testid="audit-row"') == 50 and second.count('data-testid="audit-row"') == 10
+    assert "Page 1 of 2" in first
+    # Newest first across both records: minute 59 (activity) then 58 (ledger) ... 0.
+    assert first.index("a59") < first.index("l58") < first.index("a57")
+    assert "l0" in second and "a59" not in second

@@ -30,9 +30,9 @@ def ledger(db):
 
 def test_the_ledger_lists_newest_first(client_for, ledger):
     page = client_for("vic").get("/audit/").content.decode()
-    rows = page.split('data-testid="ledger-row"')[1:]
+    rows = page.split('data-testid="audit-row"')[1:]
     assert len(rows) == 4
-    assert 'data-kind="reject"' in page.split('data-testid="ledger-row"')[1][:40]
+    assert 'data-event="rejected"' in page.split('data-testid="audit-row"')[1][:80]
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_the_ledger_lists_newest_first(client_for, ledger):
 def test_it_filters_from_the_query_string(client_for, ledger, query, count):
     resp = client_for("vic").get(f"/audit/?{query}")
     assert resp.status_code == 200
-    assert resp.content.decode().count('data-testid="ledger-row"') == count
+    assert resp.content.decode().count('data-testid="audit-row"') == count
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_it_exports_the_filtered_ledger_as_csv(client_for, ledger):
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(resp.streaming_content).decode())))
-    assert [r["event"] for r in rows] == ["apply", "approve", "request"]
+    assert [r["event"] for r in rows] == ["applied", "approved", "requested"]  # the page's words
     approve = rows[1]
     assert approve["who"] == "rita" and approve["model"] == "churn" and approve["to"] == "production"
     assert approve["metrics"] == '{"accuracy": 0.91}'

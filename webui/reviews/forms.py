@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from webui.reviews.models import LedgerEntry
+from webui.reviews import audit
 from webui.reviews.transitions import STATUSES
 
 STATUS_CHOICES = [(s, s) for s in STATUSES]
@@ -87,10 +87,19 @@ class DirectPromotionForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    model = forms.CharField(label="Model", max_length=255, required=False)
-    person = forms.CharField(label="Person", max_length=150, required=False)
+    model = forms.CharField(label="Model", max_length=255, required=False, help_text="Any part of its name or id.")
+    person = forms.CharField(label="Person", max_length=150, required=False, help_text="Any part of a username.")
     status = forms.ChoiceField(label="Status", choices=[("", "any"), *STATUS_CHOICES], required=False)
-    kind = forms.ChoiceField(label="Event", choices=[("", "any"), *LedgerEntry.KIND_CHOICES], required=False)
+    kind = forms.ChoiceField(
+        label="Event", choices=[("", "any"), *((name, name) for name in audit.EVENTS)], required=False
+    )
+    record = forms.ChoiceField(label="Record", choices=audit.RECORDS, required=False)
+
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        if data is not None and data.get("kind") in audit.EVENT_ALIASES:
+            data = data.copy()  # an older link's raw ledger kind ("approve"): its event name
+            data["kind"] = audit.EVENT_ALIASES[data["kind"]]
+        super().__init__(data, *args, **kwargs)
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from webui.jfrogml.metrics import metric_direction
 from webui.reviews.models import Decision, DecisionStep, LedgerEntry, ReviewRequest
@@ -56,33 +56,6 @@ def models_left_without_production() -> list[Decision]:
 
 
 # --- the ledger --------------------------------------------------------------------------------
-
-
-def ledger_list(
-    *,
-    model: str = "",
-    person: str = "",
-    status: str = "",
-    kind: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> QuerySet[LedgerEntry]:
-    """Ledger entries, newest first, filtered. `model` matches id or name, `status`
-    either end of the move, dates are inclusive days in UTC."""
-    qs = LedgerEntry.objects.all()
-    if model:
-        qs = qs.filter(Q(model_id=model) | Q(model_name__iexact=model))
-    if person:
-        qs = qs.filter(actor__iexact=person)
-    if status:
-        qs = qs.filter(Q(to_status=status) | Q(from_status=status))
-    if kind:
-        qs = qs.filter(kind=kind)
-    if date_from:
-        qs = qs.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=UTC))
-    if date_to:
-        qs = qs.filter(created_at__lte=datetime.combine(date_to, time.max, tzinfo=UTC))
-    return qs.order_by("-created_at", "-id")
 
 
 def version_history(*, model_id: str, version_id: str) -> QuerySet[LedgerEntry]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webui.core.exports import csv_response
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.jfrogml.errors import JFrogMLError, NotFound
-from webui.reviews import selectors, services
+from webui.reviews import audit, selectors, services
 from webui.reviews.forms import (
     AuditFilterForm,
     CancelForm,
@@ -232,16 +232,17 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the audit ledger ------------------------------------------------------------------------------------
 
 
-def _audit_entries(request: HttpRequest):
+def _audit_trail(request: HttpRequest) -> tuple[AuditFilterForm, audit.AuditTrail | None]:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
     data = form.cleaned_data if form.is_bound else {}
-    return form, selectors.ledger_list(
+    return form, audit.audit_trail(
         model=data.get("model", "").strip(),
         person=data.get("person", "").strip(),
         status=data.get("status", ""),
-        kind=data.get("kind", ""),
+        event=data.get("kind", ""),
+        record=data.get("record", ""),
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
     )
@@ -250,38 +251,39 @@ def _audit_entries(request: HttpRequest):
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    form, entries = _audit_entries(request)
-    if entries is None:
+    form, events = _audit_trail(request)
+    if events is None:
         return render(request, "reviews/audit.html", {"form": form, "page": None}, status=400)
-    paginator = Paginator(entries, AUDIT_PAGE_SIZE)
+    paginator = Paginator(events, AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "reviews/audit.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    return render(request, "reviews/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+AUDIT_CSV_HEADER = [
+    "record", "id", "when", "who", "event", "model_id", "model", "object", "object_id", "object_name",
+    "version_id", "version", "from", "to", "outcome", "comment", "request", "changes", "metrics", "details",
+]  # fmt: skip
 
 
 @login_required
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
-    form, entries = _audit_entries(request)
-    if entries is None:
+    form, events = _audit_trail(request)
+    if events is None:
         errors = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in form.errors.items())
         return HttpResponse(f"Bad filter — {errors}\n", status=400, content_type="text/plain; charset=utf-8")
-    header = [
-        "id", "when", "who", "event", "model_id", "model", "version_id", "version",
-        "from", "to", "outcome", "comment", "request", "metrics", "details",
-    ]
     rows = (
         (
-            e.pk, e.created_at.isoformat(), e.actor, e.kind, e.model_id, e.model_name, e.version_id,
-            e.version_label, e.from_status, e.to_status, e.outcome, e.comment, e.request_id,
+            e.record, e.pk, e.when.isoformat(), e.who, e.event, e.model_id, e.model_name, e.object_kind,
+            e.object_id, e.object_name, e.version_id, e.version_label, e.from_status, e.to_status, e.outcome,
+            e.comment, e.request_id or "", json.dumps(e.changes, sort_keys=True),
             json.dumps(e.metrics, sort_keys=True), json.dumps(e.details, sort_keys=True),
-        )
-        for e in entries.iterator()
+        )  # fmt: skip
+        for e in events
     )
-    return csv_response("pond-promotion-ledger.csv", header, rows, stream=True)
+    return csv_response("pond-audit.csv", AUDIT_CSV_HEADER, rows, stream=True)
 
 
 @login_required

@@ -115,6 +115,7 @@ def experiment_create(request: HttpRequest) -> HttpResponse:
             activity_record(
                 user=request.user, action=Activity.CREATED, kind=Activity.EXPERIMENT, object_id=experiment.id,
                 object_name=experiment.name or experiment.id, model_id=experiment.model_id or "",
+                model_name=dict(form.fields["model_id"].choices).get(experiment.model_id or "", "") if experiment.model_id else "",
                 changes=jsonable(form.cleaned_data),
             )  # fmt: skip
             messages.success(request, f"Experiment “{experiment.name or experiment.id}” created.")

@@ -276,6 +276,14 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
     )
 
 
+def _model_name(model_id: str) -> str:
+    """The model's name for the record (from the cached model page; "" if unreadable)."""
+    try:
+        return services.model_overview(model_id=model_id).model.display_name
+    except JFrogMLError:
+        return ""
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @authorize("dashboard.change_registry")
@@ -291,7 +299,8 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
             else:
                 activity_record(
                     user=request.user, action=Activity.CREATED, kind=Activity.VERSION, object_id=version.id,
-                    object_name=version.label, model_id=model_id, changes=jsonable(form.cleaned_data),
+                    object_name=version.label, model_id=model_id, model_name=_model_name(model_id),
+                    changes=jsonable(form.cleaned_data),
                 )  # fmt: skip
                 messages.success(request, f"Version “{version.label}” created as draft.")
                 return redirect("version_detail", model_id=model_id, version_id=version.id)
