@@ -22,8 +22,8 @@ from django.utils import timezone
 from webui.dashboard.roles import ADMIN, role_of
 from webui.jfrogml import services as upstream
 from webui.jfrogml.client import get_client
-from webui.jfrogml.errors import NotFound
-from webui.reviews import webhooks
+from webui.jfrogml.errors import JFrogMLError, NotFound
+from webui.reviews import evidence, webhooks
 from webui.reviews.decisions import (
     ApplyResult,
     decision_apply,
@@ -369,11 +369,21 @@ def promotion_request_decide(
     actor = user.get_username()
 
     if not approve:
+        # What the reviewer saw when rejecting: kept with the rejection (a rejection
+        # needs no upstream answer, so one that cannot be read is said, not refused).
+        try:
+            seen = situation_read(model_id=request.model_id, version_id=request.version_id)
+            kept = evidence.snapshot(
+                situation=seen, rules=rules_check(situation=seen, to_status=request.to_status)
+            )
+        except JFrogMLError as exc:
+            kept = evidence.unavailable(exc.message)
         with transaction.atomic():
             if not _claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
                 raise ReviewRefused("This request has already been decided.", status=409)
             entry = _request_entry(
-                request, kind=LedgerEntry.REJECT, actor=actor, comment=comment, metrics=_request_metrics(request)
+                request, kind=LedgerEntry.REJECT, actor=actor, comment=comment, metrics=_request_metrics(request),
+                details={"evidence": kept},
             )
             # In the outbox, in the rejection's own transaction.
             webhooks.decision_announce(entry=entry)
@@ -399,6 +409,7 @@ def promotion_request_decide(
                 kind=LedgerEntry.APPROVE, actor=actor, situation=situation, from_status=from_status,
                 to_status=request.to_status, rules=rules, override_reason=override_reason, comment=comment,
                 details=details, request=request,
+                kept=evidence.snapshot(situation=situation, rules=rules, override_reason=override_reason),
             )  # fmt: skip
             decision = decision_plan(
                 entry=entry,
@@ -458,6 +469,7 @@ def promotion_direct(
                 kind=LedgerEntry.DIRECT, actor=actor, situation=situation, from_status=from_status,
                 to_status=to_status, rules=rules, override_reason=override_reason, comment=comment,
                 details=details,
+                kept=evidence.snapshot(situation=situation, rules=rules, override_reason=override_reason),
             )  # fmt: skip
             decision = decision_plan(
                 entry=entry,
@@ -482,17 +494,20 @@ def _record_decision(
     comment: str,
     details: dict,
     request: ReviewRequest | None = None,
+    kept: dict | None = None,
 ) -> LedgerEntry:
-    """The ledger's record of a decision: the override first when a rule failed, then the decision."""
+    """The ledger's record of a decision: the override first when a rule failed, then the
+    decision, which keeps the evidence it was taken on."""
     if not rules.passed:
         _entry(
             kind=LedgerEntry.OVERRIDE, actor=actor, model=situation.model, version=situation.candidate,
             from_status=from_status, to_status=to_status, comment=override_reason, details=details, request=request,
         )
     return _entry(
-        kind=kind, actor=actor, model=situation.model, version=situation.candidate,
-        from_status=from_status, to_status=to_status, comment=comment, details=details, request=request,
-    )
+        kind=kind, actor=actor, model=situation.model, version=situation.candidate, from_status=from_status,
+        to_status=to_status, comment=comment, details={**details, "evidence": kept} if kept else details,
+        request=request,
+    )  # fmt: skip
 
 
 def _refuse_while_unfinished(model_id: str) -> None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webui.core.exports import csv_response
 from webui.dashboard.decorators import authorize, upstream_page
 from webui.jfrogml.errors import JFrogMLError, NotFound
-from webui.reviews import audit, selectors, services
+from webui.reviews import audit, evidence, selectors, services
 from webui.reviews.forms import (
     AuditFilterForm,
     CancelForm,
@@ -172,9 +172,24 @@ def _review_page(
             "history": selectors.version_history(model_id=review.model_id, version_id=review.version_id),
             "steps": selectors.decision_steps(request=review),
             "withdraw_error": withdraw_error,
+            **_decided_on(review),
         },
         status=status,
     )
+
+
+def _decided_on(review: ReviewRequest) -> dict:
+    """What the decision kept of what the reviewer saw, rebuilt as the page shows it."""
+    if review.is_pending or review.state == ReviewRequest.CANCELLED:
+        return {"evidence": None, "evidence_missing": False}
+    kept = evidence.evidence_of(evidence.decision_entry(request_id=review.pk))
+    if kept is None or kept.candidate is None:
+        return {"evidence": kept, "evidence_missing": kept is None}
+    return {
+        "evidence": kept,
+        "evidence_comparison": selectors.review_comparison(candidate=kept.candidate, production_versions=kept.production),
+        "evidence_missing": False,
+    }
 
 
 def _review_or_404(pk: int) -> ReviewRequest:
