@@ -75,3 +75,24 @@ class Activity(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ActivityImmutable("The activity record is append-only: entries cannot be deleted.")
+
+
+class SeenStatus(models.Model):
+    """The status Pond last saw an object in upstream: the baseline that tells a change
+    made outside Pond from one Pond made. The first sighting is the baseline (a version
+    created before Pond watched it is not news); a later change that no ledger entry
+    explains is recorded once, as an `observed` activity (webui.activity.observed).
+
+    Keyed by a digest of kind and id: an upstream id is any string, up to 1,024
+    characters, too long for a unique index everywhere.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    object_kind = models.CharField(max_length=16)
+    object_id = models.CharField(max_length=1024)
+    model_id = models.CharField(max_length=1024, blank=True, db_index=True)
+    status = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.object_kind} {self.object_id}: {self.status}"

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
+from webui.activity.observed import standing
 from webui.core.converters import UpstreamIdConverter
 from webui.insights.sources import Estate, ModelRef, VersionRef, shared_index
 from webui.reviews.effective import EffectiveStatus, versions_effective_status
@@ -328,6 +329,18 @@ def _production_row(
                         (s.link, version_link(s.version)),
                     )
                 )
+    for v in model.versions or () if estate.observed else ():
+        seen = standing(estate.observed.get(v.id), v.status)
+        if seen is not None:
+            flags.append(
+                Flag(
+                    "changed_outside_pond",
+                    f"Version {v.label}: status became {v.status} outside Pond (was "
+                    f"{(seen.details or {}).get('from') or 'unknown'}), first seen at {seen.created_at:%Y-%m-%d %H:%M} UTC; "
+                    "no review in Pond explains it.",
+                    (version_link(v),),
+                )
+            )
     left = estate.left_without_production.get(model.id)
     if left is not None and not prod:
         # Pond's own decision archived production and could not restore it. Once a
@@ -377,6 +390,7 @@ def production_truth(estate: Estate, *, only_problems: bool = False) -> Producti
     rule = ProductionRule.from_settings()
     in_production = _upstream_in_status(estate, "production")
     models = estate.models
+    observed_models = {row.model_id for row in estate.observed.values()}
     if only_problems:
         # Every flag is about a production version or a deployment: a model with
         # neither has none, and its row need not be built just to be dropped.
@@ -385,6 +399,7 @@ def production_truth(estate: Estate, *, only_problems: bool = False) -> Producti
             for m in models
             if m.id in by_model
             or m.id in estate.left_without_production
+            or m.id in observed_models
             or _in_effective_status(m, "production", effective, in_production)
         ]
     rows = [_production_row(m, by_model.get(m.id, []), effective, estate, rule, in_production) for m in models]

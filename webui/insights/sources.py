@@ -95,6 +95,8 @@ class Estate:
     errors: list[str] = field(default_factory=list)
     # Pond's record: model id → the decision whose failed restore left it without production.
     left_without_production: dict[str, Any] = field(default_factory=dict)
+    # Version id → its latest change seen made outside Pond that no promotion followed.
+    observed: dict[str, Any] = field(default_factory=dict)
     _versions_by_id: dict[str, VersionRef] | None = None
     _models_by_id: dict[str, ModelRef] | None = None
 
@@ -233,6 +235,12 @@ def _left_without_production() -> dict[str, Any]:
     return {decision.model_id: decision for decision in models_left_without_production()}
 
 
+def _observed() -> dict[str, Any]:
+    from webui.activity.observed import unexplained
+
+    return unexplained()
+
+
 def _states() -> dict[str, ObservedState]:
     from webui.status.models import GONE, DeploymentState
 
@@ -298,4 +306,5 @@ def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False,
         now=now or timezone.now(),
         errors=errors,
         left_without_production=_left_without_production(),
+        observed=_observed(),
     )

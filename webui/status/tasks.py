@@ -91,4 +91,22 @@ def catalog_refresh() -> str:
         if not acquired:
             return "locked"
         services.catalog_refresh()
+        _versions_seen()
     return "ok"
+
+
+def _versions_seen() -> None:
+    """Every version status the refresh read, against what Pond last saw: a change
+    made outside Pond is recorded and flagged (webui.activity.observed)."""
+    from webui.activity.observed import SeenVersion, versions_seen
+    from webui.core.pagecache import bump_generation
+    from webui.jfrogml import catalog
+
+    cat = catalog.get_catalog()
+    seen = (
+        SeenVersion(row[catalog.ID], row[catalog.NAME] or "", v[catalog.V_ID], v[catalog.V_LABEL] or "", v[catalog.V_STATUS] or "")
+        for row in cat.rows
+        for v in (row[catalog.VERSIONS] or ())
+    )
+    if versions_seen(seen):
+        bump_generation()  # the pages that show the flag

@@ -75,6 +75,18 @@ def num(value: Any) -> str:
 
 
 @register.filter
+def plain(value: Any) -> str:
+    """A recorded value as text: mappings as k=v, lists comma-separated, "—" for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={num(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value)
+    return num(value)
+
+
+@register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     """`mapping[key]` or None, for dicts keyed by runtime values."""
     try:

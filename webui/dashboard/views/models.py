@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
+from webui.activity.observed import SeenVersion, standing, unexplained, versions_seen
 from webui.activity.services import activity_record, creators, edits, jsonable
 from webui.core.exports import csv_response
 from webui.core.pagecache import cached_page
@@ -141,6 +142,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
         {
             "data": data,
             "model": data.model,
+            "observed": _observed(data.model, data.versions),
             "creator": creators(Activity.MODEL, [model_id]).get(model_id),
             "versions": versions,
             "key_metrics": key_metrics,
@@ -276,6 +278,16 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
     )
 
 
+def _observed(model, versions) -> dict[str, Activity]:
+    """Versions whose status was changed outside Pond (noticed here if not before),
+    by id: the observed change that still explains each one's status today."""
+    versions = list(versions)
+    name = model.display_name
+    versions_seen(SeenVersion(model.id, name, v.id, v.label, v.status or "") for v in versions)
+    flagged = unexplained(version_ids=[v.id for v in versions])
+    return {v.id: row for v in versions if (row := standing(flagged.get(v.id), v.status or ""))}
+
+
 def _model_name(model_id: str) -> str:
     """The model's name for the record (from the cached model page; "" if unreadable)."""
     try:
@@ -326,6 +338,7 @@ def version_detail(request: HttpRequest, model_id: str, version_id: str) -> Http
             "model": data.model,
             "version": data.version,
             "creator": creators(Activity.VERSION, [version_id]).get(version_id),
+            "observed_list": list(_observed(data.model, [data.version]).values()),
             "compare_with": production[:1],
             "version_names": {data.version.id: data.version.label},
         },

@@ -1,0 +1,148 @@
+"""Changes made outside Pond: seen upstream, explained by no record of Pond's.
+
+Pond cannot stop someone writing to JFrog ML directly; it can notice. Whenever Pond
+reads version statuses (the catalog refresh, a model or version page), it compares
+each with the status it last saw (`SeenStatus`). A version seen for the first time
+sets the baseline silently. A changed status that a promotion applied by Pond explains
+(an `apply` ledger entry to that status since the last sighting) moves the baseline;
+any other change is recorded once as an `observed` activity ("status became
+production outside Pond, first seen at ..."): the baseline row is compared-and-set,
+so two processes seeing the same change record it once.
+
+A version is flagged while its latest observed change still stands: its status is the
+observed one and no promotion through Pond has been applied to it since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from webui.activity.models import Activity, SeenStatus
+
+VERSION = Activity.VERSION
+# A promotion's ledger entry is written just after JFrog ML answered; a sighting in
+# between must not count as a change made outside Pond.
+EXPLAIN_SLACK = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SeenVersion:
+    model_id: str
+    model_name: str
+    version_id: str
+    label: str
+    status: str
+
+
+def _key(kind: str, object_id: str) -> str:
+    return hashlib.sha256(f"{kind}\x00{object_id}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _explained(*, version_id: str, status: str, since: datetime) -> bool:
+    from webui.reviews.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(
+        kind=LedgerEntry.APPLY,
+        version_id=version_id,
+        to_status=status,
+        outcome__in=(LedgerEntry.UPSTREAM, LedgerEntry.POND),
+        created_at__gte=since - EXPLAIN_SLACK,
+    ).exists()
+
+
+def _busy_models(model_ids: set[str]) -> set[str]:
+    """Models with a decision still being applied: their statuses are in motion."""
+    from webui.reviews.models import Decision
+
+    return set(
+        Decision.objects.filter(model_id__in=model_ids, state=Decision.APPLYING).values_list("model_id", flat=True)
+    )
+
+
+def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = None) -> list[Activity]:
+    """Compare what upstream shows with what Pond last saw; returns the observed
+    activities recorded (each change once, whoever else saw it at the same time)."""
+    now = now or timezone.now()
+    seen = [v for v in versions if v.version_id and v.status]
+    if not seen:
+        return []
+    keys = {_key(VERSION, v.version_id): v for v in seen}
+    known: dict[str, tuple[str, datetime]] = {}
+    key_list = list(keys)
+    for start in range(0, len(key_list), 500):  # SQLite's parameter limit
+        for key, status, seen_at in SeenStatus.objects.filter(key__in=key_list[start : start + 500]).values_list(
+            "key", "status", "seen_at"
+        ):
+            known[key] = (status, seen_at)
+    new = [
+        SeenStatus(key=key, object_kind=VERSION, object_id=v.version_id, model_id=v.model_id, status=v.status, seen_at=now)
+        for key, v in keys.items()
+        if key not in known
+    ]
+    if new:
+        SeenStatus.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    changed = [(key, v) for key, v in keys.items() if key in known and known[key][0] != v.status]
+    if not changed:
+        return []
+    busy = _busy_models({v.model_id for _, v in changed})
+    recorded: list[Activity] = []
+    for key, v in changed:
+        if v.model_id in busy:
+            continue
+        before, since = known[key]
+        with transaction.atomic():
+            # Compare-and-set: of every process that saw this change, one moves the baseline.
+            won = SeenStatus.objects.filter(key=key, status=before).update(status=v.status, seen_at=now)
+            if not won or _explained(version_id=v.version_id, status=v.status, since=since):
+                continue
+            try:
+                recorded.append(
+                    Activity.objects.create(
+                        created_at=now, actor="(outside Pond)", action=Activity.OBSERVED, object_kind=VERSION,
+                        object_id=v.version_id[:1024], object_name=v.label[:1024], model_id=v.model_id[:1024],
+                        model_name=v.model_name[:1024],
+                        changes={"status": [before, v.status]},
+                        details={"from": before, "status": v.status, "first_seen_at": now.isoformat()},
+                    )  # fmt: skip
+                )
+            except IntegrityError:  # pragma: no cover - the update above already serialised it
+                continue
+    return recorded
+
+
+def unexplained(*, version_ids: Iterable[str] | None = None) -> dict[str, Activity]:
+    """Per version, its latest observed change that no promotion through Pond has
+    followed. Callers compare its status with today's (a later change outside Pond
+    is its own observed event)."""
+    from webui.reviews.models import LedgerEntry
+
+    rows = Activity.objects.filter(action=Activity.OBSERVED, object_kind=VERSION)
+    if version_ids is not None:
+        ids = list(version_ids)
+        if not ids:
+            return {}
+        rows = rows.filter(object_id__in=ids)
+    latest: dict[str, Activity] = {}
+    for row in rows.order_by("created_at", "id"):
+        latest[row.object_id] = row
+    if not latest:
+        return {}
+    applied: dict[str, datetime] = {}
+    for version_id, created_at in LedgerEntry.objects.filter(
+        kind=LedgerEntry.APPLY, version_id__in=list(latest), outcome__in=(LedgerEntry.UPSTREAM, LedgerEntry.POND)
+    ).values_list("version_id", "created_at"):
+        applied[version_id] = max(created_at, applied.get(version_id, created_at))
+    return {vid: row for vid, row in latest.items() if vid not in applied or applied[vid] < row.created_at}
+
+
+def standing(observed: Activity | None, status: str) -> Activity | None:
+    """The observed change if it still explains today's status."""
+    if observed is None or (observed.details or {}).get("status") != status:
+        return None
+    return observed
