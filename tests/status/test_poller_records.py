@@ -175,3 +175,27 @@ def test_a_confirmed_change_writes_its_webhook_to_the_outbox_in_the_same_transac
     assert [c.to_status for c in confirmed] == ["failed"]
     [row] = OutboxMessage.objects.all()
     assert "is now failed (was active)" in row.payload["text"] and row.sent_at is None
+
+
+@override_settings(POND_STATUS_CONFIRMATIONS=2)
+def test_deployments_that_appear_or_go_without_a_write_through_pond_are_recorded_as_observed():
+    from webui.activity.models import Activity
+
+    def observed():
+        rows = Activity.objects.filter(action="observed", object_kind="deployment").order_by("id")
+        return [(a.object_id, a.details["deployment"]) for a in rows]
+
+    # The first polls are the baseline: what was there before Pond looked is not news.
+    for t in (0, 1):
+        record_observations([obs("d1", "active"), obs("d3", "active")], now=at(t))
+    assert observed() == []
+    # d2 appears later, made by nobody through Pond; d4 was deployed through Pond.
+    Activity.objects.create(actor="bob", action="deployed", object_kind="deployment", object_id="d4")
+    for t in (5, 6, 7):
+        record_observations([obs(d, "active") for d in ("d1", "d2", "d3", "d4")], now=at(t))
+    assert observed() == [("d2", "appeared")]
+    # d1 goes away outside Pond; d3 was stopped through Pond.
+    Activity.objects.create(actor="bob", action="stopped", object_kind="deployment", object_id="d3")
+    for t in (10, 11, 12):
+        record_observations([obs("d2", "active"), obs("d4", "active")], now=at(t))
+    assert observed() == [("d2", "appeared"), ("d1", "went away")]

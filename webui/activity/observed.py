@@ -146,3 +146,39 @@ def standing(observed: Activity | None, status: str) -> Activity | None:
     if observed is None or (observed.details or {}).get("status") != status:
         return None
     return observed
+
+
+def deployment_confirmed(
+    *, deployment_id: str, name: str, model_id: str, version_id: str, from_status: str, to_status: str,
+    first_seen: datetime, watched_before: bool, now: datetime,
+) -> Activity | None:
+    """A deployment that appeared, or went away, with no write through Pond behind it:
+    recorded as observed. Called by the poller once per confirmed change, in the
+    transaction that confirms it (so once). `watched_before`: the poller had seen
+    other deployments before this one first showed (the first poll is the baseline)."""
+    ours = Activity.objects.filter(object_kind=Activity.DEPLOYMENT, object_id=deployment_id[:1024])
+    if from_status == "" and to_status != "gone":
+        if not watched_before or ours.filter(action=Activity.DEPLOYED).exists():
+            return None
+        what = "appeared"
+    elif to_status == "gone" and from_status:
+        explained = (
+            ours.filter(action__in=(Activity.STOPPED, Activity.DELETED)).exists()
+            or Activity.objects.filter(
+                action=Activity.DELETED, object_kind=Activity.MODEL, object_id=model_id[:1024]
+            ).exists()
+            or Activity.objects.filter(
+                action=Activity.DELETED, object_kind=Activity.VERSION, object_id=version_id[:1024]
+            ).exists()
+        ) if model_id or version_id else ours.filter(action__in=(Activity.STOPPED, Activity.DELETED)).exists()
+        if explained:
+            return None
+        what = "went away"
+    else:
+        return None
+    return Activity.objects.create(
+        created_at=now, actor="(outside Pond)", action=Activity.OBSERVED, object_kind=Activity.DEPLOYMENT,
+        object_id=deployment_id[:1024], object_name=(name or deployment_id)[:1024], model_id=model_id[:1024],
+        changes={"status": [from_status or None, to_status]},
+        details={"from": from_status, "status": to_status, "deployment": what, "first_seen_at": first_seen.isoformat()},
+    )  # fmt: skip

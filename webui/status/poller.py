@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webui.activity.observed import deployment_confirmed
 from webui.jfrogml import errors, locks, services
 from webui.status import webhooks
 from webui.status.models import (
@@ -375,7 +376,25 @@ def observe(observation: Observation, *, now: datetime) -> tuple[int, ConfirmedC
             # after this transaction delays the message (the outbox sweep sends it), a
             # poll killed before it confirms again next time. Never one without the other.
             webhooks.change_announce(change)
+            _outside_pond(state, change, now=now)
     return wrote, change
+
+
+def _outside_pond(state: DeploymentState, change: ConfirmedChange, *, now: datetime) -> None:
+    """A deployment that appeared or went away without a write through Pond goes on the
+    record as observed (webui.activity.observed), once: in the confirming transaction."""
+    if change.from_status and change.to_status != GONE:
+        return  # a status change of a deployment that stays: the status page's business
+    watched_before = (
+        DeploymentEvent.objects.filter(observed_at__lt=state.first_observed_at)
+        .exclude(deployment_id=state.deployment_id)
+        .exists()
+    )
+    deployment_confirmed(
+        deployment_id=state.deployment_id, name=state.name, model_id=state.model_id, version_id=state.version_id,
+        from_status=change.from_status, to_status=change.to_status, first_seen=state.first_observed_at,
+        watched_before=watched_before, now=now,
+    )  # fmt: skip
 
 
 def _event(
