@@ -101,6 +101,15 @@ def test_an_engineers_model_reaches_production_only_through_review_and_is_on_the
     assert events[0] == ("applied", "rita")
     screenshot(page, "audit")
 
+    # The first review still shows what it was decided on, now that the version moved on.
+    page.goto(page.base + "/reviews/1/")
+    expect(page.get_by_test_id("evidence")).to_contain_text("when rita approved it")
+    expect(page.get_by_test_id("evidence")).to_contain_text("1.0.0 was draft")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "review-evidence-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # The engineer cannot delete the version now in production.
     _switch(page, "eve")
     page.goto(version_url)
