@@ -101,11 +101,6 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def to_lines(mapping: dict | None) -> str:
-    """The inverse of KeyValueField, to prefill a form."""
-    return "\n".join(f"{k}={v}" for k, v in (mapping or {}).items())
-
-
 class RegistryModelForm(forms.Form):
     """A JFrog ML model (not a Django model): create and edit."""
 

@@ -77,11 +77,6 @@ def upstream_calls(purpose: str | None = None) -> int:
         return sum(_counts.values()) if purpose is None else _counts[purpose]
 
 
-def upstream_calls_by_purpose() -> dict[str, int]:
-    with _counts_lock:
-        return dict(_counts)
-
-
 def reset_upstream_calls() -> None:
     with _counts_lock:
         _counts.clear()
