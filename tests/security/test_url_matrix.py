@@ -77,6 +77,15 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "status/bar/<upstream_id:deployment_id>.svg": (f"/status/bar/{d}.svg", STATUS_MACHINE),
         "status/feed.atom": ("/status/feed.atom", STATUS_MACHINE),
         "status/s/<str:token>/": (f"/status/s/{w['token']}/", _expect("302")),
+        # the read-only documents with a valid share token in the path: open to whoever holds it
+        "status/s/<str:share_token>/status.json": (f"/status/s/{w['token']}/status.json", _expect("200")),
+        "status/s/<str:share_token>/feed.atom": (f"/status/s/{w['token']}/feed.atom", _expect("200")),
+        "status/s/<str:share_token>/badge/<upstream_id:deployment_id>.svg": (
+            f"/status/s/{w['token']}/badge/{d}.svg", _expect("200"),
+        ),
+        "status/s/<str:share_token>/bar/<upstream_id:deployment_id>.svg": (
+            f"/status/s/{w['token']}/bar/{d}.svg", _expect("200"),
+        ),
         "status/share-links/": ("/status/share-links/", needs(("admin",))),
         "status/share-links/<int:link_id>/revoke/": (
             f"/status/share-links/{w['link']}/revoke/",

@@ -240,3 +240,37 @@ def test_an_admin_cannot_delete_a_share_link_only_revoke_it(client, alice):
     )
     assert ShareLink.objects.filter(pk=link.pk).exists(), resp.status_code
     assert Client().get(f"/status/s/{token}/").status_code == 302  # still on record and working until revoked
+
+
+SHARED_DOCUMENTS = ["status.json", "feed.atom", "badge/d1.svg", "bar/d1.svg"]
+
+
+@pytest.mark.parametrize("document", SHARED_DOCUMENTS)
+def test_a_share_token_in_the_path_opens_each_document_without_a_session_until_revoked(document):
+    link, token = share_link_create(label="wall screen")
+    response = Client().get(f"/status/s/{token}/{document}")
+    assert response.status_code == 200
+    assert (b"<feed" if document == "feed.atom" else b"d1") in response.content
+    assert "sessionid" not in response.cookies  # read-only: nothing is entered or kept
+    share_link_revoke(link_id=link.pk)
+    assert Client().get(f"/status/s/{token}/{document}").status_code == 403  # at once
+    assert Client().get(f"/status/s/not-a-real-token/{document}").status_code == 403
+
+
+@pytest.mark.parametrize("document", SHARED_DOCUMENTS)
+def test_a_public_status_page_needs_no_token_for_any_document(settings, document):
+    settings.POND_STATUS_PUBLIC = True
+    path = {"status.json": "/status.json", "feed.atom": "/status/feed.atom"}.get(document, f"/status/{document}")
+    assert Client().get(path).status_code == 200
+
+
+def test_a_token_in_a_document_path_is_kept_out_of_the_logs(caplog):
+    import logging
+
+    from webui.core.logging_redaction import redact_share_tokens
+
+    _, token = share_link_create(label="feed")
+    assert token not in redact_share_tokens(f'"GET /status/s/{token}/feed.atom HTTP/1.1" 200')
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        Client().get(f"/status/s/{token}x/feed.atom")  # refused: Django logs the path
+    assert token not in caplog.text

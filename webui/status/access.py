@@ -90,14 +90,17 @@ def status_access(*, page: bool = False) -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            token = request.GET.get(SHARE_PARAM)
+            # A machine endpoint takes the token in its path (/status/s/<token>/feed.atom:
+            # what a feed reader or a README keeps) or as ?share=.
+            in_path = kwargs.pop("share_token", None)
+            token = in_path if in_path is not None else request.GET.get(SHARE_PARAM)
             if token is not None:
                 link = link_for_token(token)
                 if link is None:
                     return _forbidden(
                         "share: this share link is not valid, or it has been revoked."
                     )
-                if page:
+                if page and in_path is None:
                     enter_share_link(request, link)
                     query = request.GET.copy()
                     del query[SHARE_PARAM]

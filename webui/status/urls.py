@@ -12,6 +12,20 @@ urlpatterns = [
     path("status/bar/<upstream_id:deployment_id>.svg", views.status_bar, name="status_bar"),
     path("status/feed.atom", views.status_feed, name="status_feed"),
     path("status/s/<str:token>/", views.share_link_enter, name="status_share_enter"),
+    # The same read-only documents with a share link's token in the path, for what
+    # cannot keep a session: feed readers, wall screens, badges in a README.
+    path("status/s/<str:share_token>/status.json", views.status_json, name="status_json_shared"),
+    path("status/s/<str:share_token>/feed.atom", views.status_feed, name="status_feed_shared"),
+    path(
+        "status/s/<str:share_token>/badge/<upstream_id:deployment_id>.svg",
+        views.status_badge,
+        name="status_badge_shared",
+    ),
+    path(
+        "status/s/<str:share_token>/bar/<upstream_id:deployment_id>.svg",
+        views.status_bar,
+        name="status_bar_shared",
+    ),
     path("status/share-links/", views.share_links, name="status_share_links"),
     path(
         "status/share-links/<int:link_id>/revoke/",

@@ -131,7 +131,11 @@ def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
 @status_access()
 def status_feed(request: HttpRequest) -> HttpResponse:
     doc = snapshot.document()
-    page_url = request.build_absolute_uri(reverse("status_page"))
+    token = (request.resolver_match.kwargs if request.resolver_match else {}).get("share_token")
+    # A feed read with a share link's token links to the page through that link.
+    page_url = request.build_absolute_uri(
+        reverse("status_share_enter", args=[token]) if token else reverse("status_page")
+    )
     feed = Atom1Feed(
         title="Pond deployment incidents",
         link=page_url,
