@@ -7,7 +7,9 @@ sets the baseline silently. A changed status that a promotion applied by Pond ex
 (an `apply` ledger entry to that status since the last sighting) moves the baseline;
 any other change is recorded once as an `observed` activity ("status became
 production outside Pond, first seen at ..."): the baseline row is compared-and-set,
-so two processes seeing the same change record it once.
+so two processes seeing the same change record it once. Sightings carry the time
+JFrog ML gave the data (a catalog row or a kept version list may be older than the
+last sighting): data older than the baseline is neither a change nor news.
 
 A version is flagged while its latest observed change still stands: its status is the
 observed one and no promotion through Pond has been applied to it since.
@@ -38,6 +40,9 @@ class SeenVersion:
     version_id: str
     label: str
     status: str
+    # When JFrog ML gave this status (the version list's fetch time); None: just now.
+    # Data older than the sighting that set the baseline is old news, not a change.
+    as_of: datetime | None = None
 
 
 def _key(kind: str, object_id: str) -> str:
@@ -81,13 +86,28 @@ def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = Non
         ):
             known[key] = (status, seen_at)
     new = [
-        SeenStatus(key=key, object_kind=VERSION, object_id=v.version_id, model_id=v.model_id, status=v.status, seen_at=now)
+        SeenStatus(
+            key=key,
+            object_kind=VERSION,
+            object_id=v.version_id,
+            model_id=v.model_id,
+            status=v.status,
+            seen_at=v.as_of or now,
+        )
         for key, v in keys.items()
         if key not in known
     ]
     if new:
         SeenStatus.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-    changed = [(key, v) for key, v in keys.items() if key in known and known[key][0] != v.status]
+    # A page may show a version list kept from before the sighting that set the
+    # baseline (a refresh read newer data since): that is no change, nor is it news.
+    changed = [
+        (key, v)
+        for key, v in keys.items()
+        if key in known
+        and known[key][0] != v.status
+        and (v.as_of is None or v.as_of > known[key][1])
+    ]
     if not changed:
         return []
     busy = _busy_models({v.model_id for _, v in changed})
@@ -98,7 +118,9 @@ def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = Non
         before, since = known[key]
         with transaction.atomic():
             # Compare-and-set: of every process that saw this change, one moves the baseline.
-            won = SeenStatus.objects.filter(key=key, status=before).update(status=v.status, seen_at=now)
+            won = SeenStatus.objects.filter(key=key, status=before, seen_at=since).update(
+                status=v.status, seen_at=v.as_of or now
+            )
             if not won or _explained(version_id=v.version_id, status=v.status, since=since):
                 continue
             try:

@@ -146,6 +146,16 @@ def _versions(model_id: str) -> Cached[list[ModelVersion]]:
     )
 
 
+def versions_as_of(*, model_id: str) -> tuple[datetime | None, dict[str, str]]:
+    """When the kept version list of a model was fetched, and the status it gave each
+    version: what a page built from it showed, and how old that is (no upstream call;
+    (None, {}) when nothing is kept)."""
+    kept = cache.peek(cache.key("versions", model_id))
+    if kept is None or kept.freshness.fetched_at is None:
+        return None, {}
+    return kept.freshness.fetched_at, {str(v.id): str(v.status or "") for v in kept.value or ()}
+
+
 def _experiments(model_id: str = "") -> Cached[list[Experiment]]:
     # The list of every experiment is the one big list the spec forces on pages (no
     # status filter, no paging): pages answer from it at once while it refreshes.

@@ -12,6 +12,7 @@ hiccups are (`autoretry_for`).
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from celery import shared_task
 from django.conf import settings
@@ -104,8 +105,18 @@ def _versions_seen() -> None:
 
     cat = catalog.get_catalog()
     seen = (
-        SeenVersion(row[catalog.ID], row[catalog.NAME] or "", v[catalog.V_ID], v[catalog.V_LABEL] or "", v[catalog.V_STATUS] or "")
+        SeenVersion(
+            row[catalog.ID],
+            row[catalog.NAME] or "",
+            v[catalog.V_ID],
+            v[catalog.V_LABEL] or "",
+            v[catalog.V_STATUS] or "",
+            as_of=datetime.fromtimestamp(row[catalog.VERSIONS_AT], UTC),
+        )
         for row in cat.rows
+        # A row keeps the version list of its last fetch (unchanged models are not
+        # fetched every run): each status is as old as that fetch.
+        if len(row) > catalog.VERSIONS_AT and row[catalog.VERSIONS_AT]
         for v in (row[catalog.VERSIONS] or ())
     )
     if versions_seen(seen):

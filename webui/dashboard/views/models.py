@@ -280,10 +280,17 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
 
 def _observed(model, versions) -> dict[str, Activity]:
     """Versions whose status was changed outside Pond (noticed here if not before),
-    by id: the observed change that still explains each one's status today."""
+    by id: the observed change that still explains each one's status today.
+
+    The page is a sighting as of when its version list was fetched, if the list kept
+    now is the one it showed: data older than the last sighting is no news
+    (webui.activity.observed)."""
     versions = list(versions)
-    name = model.display_name
-    versions_seen(SeenVersion(model.id, name, v.id, v.label, v.status or "") for v in versions)
+    as_of, kept = services.versions_as_of(model_id=model.id)
+    if as_of is not None and all(kept.get(str(v.id), "") == (v.status or "") for v in versions):
+        versions_seen(
+            SeenVersion(model.id, model.display_name, v.id, v.label, v.status or "", as_of=as_of) for v in versions
+        )
     flagged = unexplained(version_ids=[v.id for v in versions])
     return {v.id: row for v in versions if (row := standing(flagged.get(v.id), v.status or ""))}
 
