@@ -20,9 +20,13 @@ def _selected(page: str) -> str:
     return re.search(r'<option value="([^"]*)"[^>]*selected', select).group(1)
 
 
-def _archive_checked(page: str) -> bool:
-    tag = re.search(r'<input[^>]*name="archive_current"[^>]*>', page).group(0)
+def _checked(page: str, name: str) -> bool:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
     return "checked" in tag
+
+
+def _archive_checked(page: str) -> bool:
+    return _checked(page, "archive_current")
 
 
 def _shown_rules(page: str) -> list[str]:
@@ -42,8 +46,25 @@ def test_a_draft_version_is_proposed_for_staging_only(client_for, churn, registr
     page = client_for("eve").get(f"/reviews/new/{churn['id']}/{draft['id']}/").content.decode()
     assert _options(page) == ["staging"]
     assert _selected(page) == "staging"
-    assert not _archive_checked(page)
+    # Nothing in production is touched by this move: archiving and deploying are not offered.
+    assert 'name="archive_current"' not in page and 'name="deploy"' not in page
     assert _shown_rules(page) == ["staging"]
+    assert "Promotion rules for a move to staging" in page
+
+
+def test_each_status_proposes_its_step_up_among_the_moves_it_allows(client_for, churn, registry):
+    archived = registry.version(churn["id"], "v0", "archived", metrics={"accuracy": 0.7})
+    eve = client_for("eve")
+    for version_id, options, proposed in [
+        (churn["v2"]["id"], ["draft", "production"], "production"),
+        (churn["v1"]["id"], ["archived"], "archived"),
+        (archived["id"], ["staging"], "staging"),
+    ]:
+        page = eve.get(f"/reviews/new/{churn['id']}/{version_id}/").content.decode()
+        assert (_options(page), _selected(page)) == (options, proposed)
+        assert _shown_rules(page) == [proposed]
+        # One panel per move offered, so that the choice can switch between them.
+        assert sorted(re.findall(r'data-rules-for="([^"]+)"', page)) == sorted(options)
 
 
 def test_a_refused_submit_shows_the_rules_of_the_move_chosen(client_for, churn):
@@ -59,11 +80,28 @@ def test_a_refused_submit_shows_the_rules_of_the_move_chosen(client_for, churn):
     assert not ReviewRequest.objects.exists()
 
 
+def test_a_refused_submit_for_another_move_shows_its_rules_unticking_production(client_for, churn):
+    resp = post_form(
+        client_for("eve"),
+        f"/reviews/new/{churn['id']}/{churn['v2']['id']}/",
+        {"to_status": "draft", "note": "  ", "archive_current": "on", "deploy": "on"},
+    )
+    assert resp.status_code == 400
+    page = resp.content.decode()
+    assert _shown_rules(page) == ["draft"]
+    assert "Promotion rules for a move to draft" in page
+    assert _selected(page) == "draft"
+    assert not _archive_checked(page) and not _checked(page, "deploy")
+    assert 'id="id_note_errors"' in page
+    assert not ReviewRequest.objects.exists()
+
+
 def test_archiving_production_is_ignored_on_any_other_move(client_for, churn):
     resp = post_form(
         client_for("eve"),
         f"/reviews/new/{churn['id']}/{churn['v2']['id']}/",
-        {"to_status": "draft", "note": "back to work", "archive_current": "on"},
+        {"to_status": "draft", "note": "back to work", "archive_current": "on", "deploy": "on"},
     )
     assert resp.status_code == 302
-    assert ReviewRequest.objects.get().archive_current is False
+    review = ReviewRequest.objects.get()
+    assert (review.to_status, review.archive_current, review.deploy) == ("draft", False, False)

@@ -27,6 +27,7 @@ records it.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,7 +75,16 @@ class ApplyResult:
 
 
 def metrics_of(version: Any) -> dict[str, float]:
-    return dict(getattr(version, "metrics", None) or {})
+    """A version's metrics as the ledger records them. An upstream may send NaN or infinity
+    (as "NaN", "Infinity" or 1e400): JSON has no such numbers, so the database refuses a
+    record holding one (a request then failed as "already pending"). They are left out,
+    as the comparison shows them: as no value."""
+    metrics = getattr(version, "metrics", None) or {}
+    return {
+        name: value
+        for name, value in metrics.items()
+        if not (isinstance(value, float) and not math.isfinite(value))
+    }
 
 
 def label_of(version: Any) -> str:

@@ -9,6 +9,7 @@ review never forgets what was decided on once production has moved on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,14 +25,21 @@ DECISION_KINDS = (LedgerEntry.APPROVE, LedgerEntry.REJECT, LedgerEntry.DIRECT)
 
 
 def _text(value: Any) -> str:
-    return str(value)[:MAX_TEXT]
+    # Cut, and storable in any database's JSON: PostgreSQL's holds neither NUL nor a lone
+    # surrogate, and an upstream other than the embedded registry may send either.
+    text = str(value)[:MAX_TEXT].replace("\x00", "\ufffd")
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _values(mapping: Any, *, numeric: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in list((mapping or {}).items())[:MAX_VALUES]:
         if numeric and isinstance(value, int | float) and not isinstance(value, bool):
-            out[_text(name)] = value
+            # NaN or infinity: JSON (and so the database) cannot hold it, and the review
+            # page showed it as no value ("—"): kept as that.
+            out[_text(name)] = (
+                None if isinstance(value, float) and not math.isfinite(value) else value
+            )
         else:
             out[_text(name)] = None if value is None else _text(value)
     return out
@@ -105,7 +113,9 @@ def evidence_of(entry: LedgerEntry | None) -> Evidence | None:
         decided_by=entry.actor,
         kind=entry.get_kind_display(),
         candidate=_snapshot_version(candidate) if isinstance(candidate, dict) else None,
-        production=[_snapshot_version(v) for v in data.get("production") or [] if isinstance(v, dict)],
+        production=[
+            _snapshot_version(v) for v in data.get("production") or [] if isinstance(v, dict)
+        ],
         rules=[r for r in data.get("rules") or [] if isinstance(r, dict)],
         override_reason=str(data.get("override_reason") or ""),
         unavailable=str(data.get("unavailable") or ""),
@@ -114,5 +124,7 @@ def evidence_of(entry: LedgerEntry | None) -> Evidence | None:
 
 def decision_entry(*, request_id: int) -> LedgerEntry | None:
     return (
-        LedgerEntry.objects.filter(request_id=request_id, kind__in=DECISION_KINDS).order_by("-created_at", "-id").first()
+        LedgerEntry.objects.filter(request_id=request_id, kind__in=DECISION_KINDS)
+        .order_by("-created_at", "-id")
+        .first()
     )

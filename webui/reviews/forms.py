@@ -32,8 +32,23 @@ class PromotionRequestForm(forms.Form):
         label="Deploy this version once it is in production", required=False, initial=False
     )
 
-    def __init__(self, *args, allowed: list[str] | None = None, default: str | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    # Only a move to production has a production to archive or a version to deploy.
+    PRODUCTION_ONLY = ("archive_current", "deploy")
+
+    def __init__(
+        self,
+        data=None,
+        *args,
+        allowed: list[str] | None = None,
+        default: str | None = None,
+        **kwargs,
+    ) -> None:
+        if data is not None and data.get("to_status") != "production":
+            # Shown again after a refusal: a box ticked for another move is not kept ticked.
+            data = data.copy()
+            for name in self.PRODUCTION_ONLY:
+                data.pop(name, None)
+        super().__init__(data, *args, **kwargs)
         self.fields["to_status"].widget.attrs["data-target-select"] = "rules"
         if allowed is not None:
             # Offer only the allowed moves; the field still validates any status.
@@ -47,8 +62,14 @@ class PromotionRequestForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("to_status") != "production":
-            data["archive_current"] = False  # there is no production to archive on other moves
+            for name in self.PRODUCTION_ONLY:
+                data[name] = False  # no production to archive, nothing to deploy on other moves
         return data
+
+    @property
+    def offers_production(self) -> bool:
+        """Whether production is among the moves offered (else its options are not shown)."""
+        return any(value == "production" for value, _ in self.fields["to_status"].widget.choices)
 
     @property
     def target(self) -> str:
@@ -90,18 +111,27 @@ class AuditFilterForm(forms.Form):
     model = forms.CharField(label="Model", max_length=255, required=False, help_text="Any part of its name or id.")
     person = forms.CharField(label="Person", max_length=150, required=False, help_text="Any part of a username.")
     status = forms.ChoiceField(label="Status", choices=[("", "any"), *STATUS_CHOICES], required=False)
-    kind = forms.ChoiceField(
-        label="Event", choices=[("", "any"), *((name, name) for name in audit.EVENTS)], required=False
+    event = forms.ChoiceField(
+        label="Event",
+        choices=[("", "any"), *((name, name) for name in audit.EVENTS)],
+        required=False,
     )
     record = forms.ChoiceField(label="Record", choices=audit.RECORDS, required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, data=None, *args, **kwargs) -> None:
-        if data is not None and data.get("kind") in audit.EVENT_ALIASES:
-            data = data.copy()  # an older link's raw ledger kind ("approve"): its event name
-            data["kind"] = audit.EVENT_ALIASES[data["kind"]]
+        if data is not None and ("kind" in data or data.get("event") in audit.EVENT_ALIASES):
+            # Older links: `kind=` for the event, and the ledger's raw kinds ("approve").
+            data = data.copy()
+            event = data.get("event") or data.get("kind", "")
+            data.pop("kind", None)
+            data["event"] = audit.EVENT_ALIASES.get(event, event)
         super().__init__(data, *args, **kwargs)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -306,7 +306,15 @@ def promotion_request_cancel(*, user: Any, request_id: int, comment: str = "") -
     comment too), so nobody makes a request disappear without a word on the record."""
     request = _pending_request(request_id)
     if not withdraw_allowed(user=user, request=request):
-        raise PermissionDenied("Only the person who asked can withdraw this request (or an admin, with a comment).")
+        # Said on the review's page (a 403 there), not the generic "your role" page:
+        # the role is not what is missing, being the one who asked is.
+        who = request.requested_by_name or "the person who asked"
+        raise ReviewRefused(
+            f"Only {who} can withdraw this request (or an admin, with a comment). "
+            "A reviewer who disagrees rejects it instead.",
+            field="request",
+            status=403,
+        )
     own = request.asked_by(user)
     comment = _clean_text(
         comment, field="comment", what="A comment saying why you withdraw someone else's request", required=not own

@@ -256,7 +256,7 @@ def _audit_trail(request: HttpRequest) -> tuple[AuditFilterForm, audit.AuditTrai
         model=data.get("model", "").strip(),
         person=data.get("person", "").strip(),
         status=data.get("status", ""),
-        event=data.get("kind", ""),
+        event=data.get("event", ""),
         record=data.get("record", ""),
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
@@ -271,7 +271,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         return render(request, "reviews/audit.html", {"form": form, "page": None}, status=400)
     paginator = Paginator(events, AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    # The filters as the form read them: an older link's `kind=apply` pages and
+    # exports as `event=applied`.
+    query = form.data.copy() if form.is_bound else request.GET.copy()
     query.pop("page", None)
     return render(request, "reviews/audit.html", {"form": form, "page": page, "query": query.urlencode()})
 
