@@ -1,7 +1,8 @@
 // Keeps the status page current without a full reload: re-fetches the live part
 // (/status/live/) every data-refresh-seconds and swaps it in, keeping the groups the
-// reader opened or closed. Without JavaScript the page still works (plain HTML and
-// a <noscript> meta refresh). An external file, so the strict CSP holds.
+// reader opened or closed, and keyboard focus where it was.
+// Without JavaScript the page still works (plain HTML and a <noscript> meta
+// refresh). An external file, so the strict CSP holds.
 (function () {
   "use strict";
   var live = document.getElementById("status-live");
@@ -35,8 +36,13 @@
       })
       .then(function (html) {
         var state = openGroups();
+        var focused = document.activeElement;
+        var focusId = focused && focused !== live && live.contains(focused) ? focused.id : "";
         live.innerHTML = html;
         restore(state);
+        // A keyboard user on a model's summary stays there (elements with an id).
+        var again = focusId ? document.getElementById(focusId) : null;
+        if (again) { again.focus({ preventScroll: true }); }
         live.removeAttribute("data-refresh-error");
       })
       .catch(function () {

@@ -152,7 +152,7 @@ def test_deploys_scaling_and_share_links_are_on_the_record(client_for, registry)
     dave = Client()
     dave.force_login(User.objects.create_superuser("dave-root", "root@example.com", "pw-dave-123456"))
     assert dave.post("/status/share-links/", {"label": "wall screen"}).status_code == 201
-    dave.post(f"/status/share-links/{ShareLink.objects.get().pk}/revoke/")
+    dave.post(f"/status/share-links/{ShareLink.objects.get().pk}/revoke/", {"confirm": "yes"})
     assert _record() == [
         ("bob", "deployed", "deployment", "churn-live"),
         ("bob", "scaled", "deployment", "churn-live"),

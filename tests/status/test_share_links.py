@@ -177,7 +177,7 @@ def test_a_user_with_the_permission_manages_links(client, carol):
     client.force_login(carol)
     assert client.post("/status/share-links/", {"label": "ops"}).status_code == 201
     link = ShareLink.objects.get()
-    response = client.post(f"/status/share-links/{link.pk}/revoke/")
+    response = client.post(f"/status/share-links/{link.pk}/revoke/", {"confirm": "yes"})
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.revoked_at is not None
@@ -189,14 +189,19 @@ def test_a_plain_user_cannot_create_or_revoke_links(client, bob):
     assert client.get("/status/share-links/").status_code == 403
     assert client.post("/status/share-links/", {"label": "mine"}).status_code == 403
     assert client.post(f"/status/share-links/{link.pk}/revoke/").status_code == 403
+    assert (
+        client.post(f"/status/share-links/{link.pk}/revoke/", {"confirm": "yes"}).status_code == 403
+    )
+    assert client.get(f"/status/share-links/{link.pk}/revoke/").status_code == 403
     link.refresh_from_db()
     assert link.revoked_at is None and ShareLink.objects.count() == 1
 
 
-def test_revoking_needs_a_post(client, alice):
+def test_revoking_needs_a_post_and_a_get_only_asks_for_confirmation(client, alice):
     link, _ = share_link_create(label="customer")
     client.force_login(alice)
-    assert client.get(f"/status/share-links/{link.pk}/revoke/").status_code == 405
+    response = client.get(f"/status/share-links/{link.pk}/revoke/")
+    assert response.status_code == 200 and b'name="confirm"' in response.content
     link.refresh_from_db()
     assert link.revoked_at is None
 
@@ -204,6 +209,7 @@ def test_revoking_needs_a_post(client, alice):
 def test_revoking_an_unknown_link_is_a_404(client, alice):
     client.force_login(alice)
     assert client.post("/status/share-links/999999/revoke/").status_code == 404
+    assert client.post("/status/share-links/999999/revoke/", {"confirm": "yes"}).status_code == 404
 
 
 def test_the_upstream_error_text_is_shown_to_staff_only(client, alice, bob):
@@ -236,10 +242,12 @@ def test_an_admin_cannot_delete_a_share_link_only_revoke_it(client, alice):
     changelist = client.get("/admin/status/sharelink/").content.decode()
     assert "delete_selected" not in changelist and 'value="revoke"' in changelist
     resp = client.post(
-        "/admin/status/sharelink/", {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"}
+        "/admin/status/sharelink/",
+        {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"},
     )
     assert ShareLink.objects.filter(pk=link.pk).exists(), resp.status_code
-    assert Client().get(f"/status/s/{token}/").status_code == 302  # still on record and working until revoked
+    # Still on record, and working until revoked.
+    assert Client().get(f"/status/s/{token}/").status_code == 302
 
 
 SHARED_DOCUMENTS = ["status.json", "feed.atom", "badge/d1.svg", "bar/d1.svg"]
@@ -260,7 +268,9 @@ def test_a_share_token_in_the_path_opens_each_document_without_a_session_until_r
 @pytest.mark.parametrize("document", SHARED_DOCUMENTS)
 def test_a_public_status_page_needs_no_token_for_any_document(settings, document):
     settings.POND_STATUS_PUBLIC = True
-    path = {"status.json": "/status.json", "feed.atom": "/status/feed.atom"}.get(document, f"/status/{document}")
+    path = {"status.json": "/status.json", "feed.atom": "/status/feed.atom"}.get(
+        document, f"/status/{document}"
+    )
     assert Client().get(path).status_code == 200
 
 

@@ -6,7 +6,8 @@ default cache:
 - DOC_KEY: the whole document as a dict (the HTML page and the feed render it);
 - JSON_KEY: /status.json's body pre-serialised twice, as fresh and as stale (every
   status replaced by "unknown"), so the JSON view only splices a small envelope;
-- BADGES_KEY: {deployment id: (name, status, confirmed)} for the badges;
+- BADGES_KEY: for the badges, {deployment id: (name, status, confirmed)}, and the
+  worst status per model and over everything (`Rollup`);
 - bar_key(id): each deployment's 90-day bar as SVG text.
 
 - META_KEY: the poller's health (last success, last error and since when) and the
@@ -29,7 +30,7 @@ import json
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,10 +46,11 @@ from webui.status.models import (
     PollerHealth,
 )
 
-# v2: every part carries the stamp of the publish that wrote it.
+# v2: every part carries the stamp of the publish that wrote it; badges v3: and the
+# per-model and overall rollups.
 DOC_KEY = "status:document:v2"
 JSON_KEY = "status:json:v2"
-BADGES_KEY = "status:badges:v2"
+BADGES_KEY = "status:badges:v3"
 META_KEY = "status:meta:v2"
 STAMP = "stamp"
 HISTORY_KEY = "status:history:v1"
@@ -84,13 +86,25 @@ def publish(*, now: datetime | None = None) -> dict[str, Any]:
     doc, bars = build(now=now)
     fresh_body, stale_body = _json_bodies(doc)
     badges = {d["id"]: (d["name"], d["status"], d["confirmed"]) for d in doc["deployments"]}
+    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in doc["deployments"]:
+        by_model[d["model_id"]].append(d)
     # Unique per publish (not per content): readers compare it for equality only.
     stamp = uuid.uuid4().hex
     doc[STAMP] = stamp
     values: dict[str, Any] = {
         DOC_KEY: doc,
         JSON_KEY: {"fresh": fresh_body, "stale": stale_body, STAMP: stamp},
-        BADGES_KEY: {"badges": badges, STAMP: stamp},
+        BADGES_KEY: {
+            "badges": badges,
+            "models": {
+                model_id: rollup(rows[0]["model_name"] or model_id, rows)
+                for model_id, rows in by_model.items()
+                if model_id
+            },
+            "overall": rollup("deployments", doc["deployments"]),
+            STAMP: stamp,
+        },
         META_KEY: {"poller": doc["poller"], STAMP: stamp},
     }
     from webui.status import snapshot  # the read side; it imports this module
@@ -150,6 +164,30 @@ def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
         "incidents": incidents,
     }
     return doc, bars
+
+
+class Rollup(NamedTuple):
+    """A badge over several deployments (a model's, or all): the worst status among them."""
+
+    label: str
+    status: str | None  # None: no deployments
+    confirmed: bool  # at least one deployment in the worst status is confirmed in it
+    count: int  # deployments in the worst status
+    total: int
+
+
+def rollup(label: str, deployments: list[dict[str, Any]]) -> Rollup:
+    if not deployments:
+        return Rollup(label, None, True, 0, 0)
+    worst = max(uptime.severity(d["status"]) for d in deployments)
+    rows = [d for d in deployments if uptime.severity(d["status"]) == worst]
+    # Statuses of equal severity (two unknown ones): the most common names the badge.
+    names = defaultdict(int)
+    for d in rows:
+        names[d["status"]] += 1
+    status = max(sorted(names), key=lambda name: names[name])
+    rows = [d for d in rows if d["status"] == status]
+    return Rollup(label, status, any(d["confirmed"] for d in rows), len(rows), len(deployments))
 
 
 def banner(deployments: list[dict[str, Any]]) -> str:

@@ -142,6 +142,9 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # When a holder last used it (the page, a badge, the feed), to the minute: recorded
+    # at most once a minute (webui.status.access.share_link_used), never per request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,25 +8,34 @@ The page is the same for everyone allowed to see it except for
   decided per request, and the banner and "checked N s ago" line, which change
   every second.
 
+- where the embed snippets' badges, the feed and status.json point (`Embed`): the
+  public URLs, the ones that need a login, or the viewer's share link's.
+
 So the expensive part (the model groups, their rows and the incidents) is rendered
 per (document stamp, page, stale, viewer kind) and kept in process memory with the
 document it came from (webui.status.snapshot.by_stamp); the head of the live part
-is rendered per request and spliced in. Nothing cached is rendered with a request:
-no CSRF token, user name or session data can reach it.
+is rendered per request and spliced in, and the embed URLs are put into their slots.
+Nothing cached is rendered with a request: no CSRF token, user name, share token or
+session data can reach it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from webui.status import document as built
 from webui.status import snapshot
@@ -35,6 +44,13 @@ from webui.status.access import can_manage_share_links
 # Where the per-request head of the live part goes in a cached page. Rendered data is
 # always escaped ("<" becomes "&lt;"), so no deployment or model name can forge it.
 _HEAD_SLOT = "<!--pond-status-live-head-->"
+# Likewise, per request: the absolute URL the embed snippets, the badges' links and the
+# feed start from (ends in "/": `https://pond.example/status/` or the share link's
+# `https://pond.example/status/s/<token>/`), status.json's URL, and the line saying
+# who can open them.
+_BASE_SLOT = "<!--pond-status-embed-base-->"
+_JSON_SLOT = "<!--pond-status-embed-json-->"
+_SCOPE_SLOT = "<!--pond-status-embed-scope-->"
 # Rendered pages kept per document (per process): page 1 is what nearly everyone
 # asks for; a crawler walking every page must not grow memory without bound.
 MAX_RENDERED = 48
@@ -89,6 +105,105 @@ def viewer(request) -> Viewer:
     return MANAGER if found[1] else SIGNED_IN
 
 
+@dataclass(frozen=True)
+class Embed:
+    """Where this viewer's embed snippets point, and who can open them (`scope`)."""
+
+    scope: str  # "public", "login" (signed-in people only), "share", "share-unknown"
+    base: str
+    json_url: str
+    can_manage: bool = False
+
+
+def embed_for(request) -> Embed:
+    """The URLs a viewer can hand on: in public mode the public ones; a share-link
+    holder's carry their token; a member's are Pond's own, which need a login."""
+    page_url = request.build_absolute_uri(reverse("status_page"))
+    json_url = request.build_absolute_uri(reverse("status_json"))
+    if settings.POND_STATUS_PUBLIC:
+        return Embed("public", page_url, json_url)
+    if request.user.is_authenticated:
+        return Embed("login", page_url, json_url, can_manage=viewer(request).can_manage)
+    token = getattr(request, "status_share_token", None)
+    if token:
+        return Embed(
+            "share",
+            request.build_absolute_uri(reverse("status_share_enter", args=[token])),
+            request.build_absolute_uri(reverse("status_json_shared", args=[token])),
+        )
+    # A browser that entered its link before Pond kept the token for it.
+    return Embed("share-unknown", page_url, json_url)
+
+
+def _scope_note(embed: Embed) -> str:
+    if embed.scope == "public":
+        return escape("Anyone can open these: this status page is public.")
+    if embed.scope == "share":
+        return escape(
+            "These carry your share link: whoever has them sees this status page "
+            "until the link is revoked."
+        )
+    if embed.scope == "share-unknown":
+        return escape(
+            "Open your share link again to get badges and a feed that work outside this browser."
+        )
+    if embed.can_manage:
+        return format_html(
+            "These need a login to Pond: only signed-in people see them. For a README, "
+            'a chat or a feed reader, <a href="{}">create a share link</a> and use the '
+            "snippets the page shows through it.",
+            reverse("status_share_links"),
+        )
+    return escape(
+        "These need a login to Pond: only signed-in people see them. For a README, a chat "
+        "or a feed reader, ask someone who manages share links for one."
+    )
+
+
+# The embed snippets are built once per document with a marker where the per-request
+# URL goes: a sentinel among the parts, so no name can produce it.
+_BASE = object()
+_MARKDOWN_SPECIAL = re.compile(r"([\\\[\]])")
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _display(*parts: object) -> SafeString:
+    return mark_safe(  # noqa: S308 - every part but the constant slot is escaped here
+        "".join(_BASE_SLOT if part is _BASE else escape(part) for part in parts)
+    )
+
+
+def _relative(url: str) -> str:
+    root = reverse("status_page")
+    if not url.startswith(root):
+        raise RuntimeError(f"{url} is not under the status page's {root}")
+    return url[len(root) :]
+
+
+def embed_snippets(*, kind: str, title: str, badge_url: str, anchor: str) -> dict[str, Any]:
+    """A badge's Markdown and HTML, linking to its place on the status page, for display
+    (escaped, with the base URL's slot); `badge_url` is the badge's path (reverse())."""
+    badge = _relative(badge_url)
+    alt = _NOT_TEXT.sub(" ", f"{title} status")
+    markdown = _display(
+        "[![", _MARKDOWN_SPECIAL.sub(r"\\\1", alt), "](", _BASE, badge, ")](", _BASE, anchor, ")"
+    )
+    html = _display(
+        '<a href="', _BASE, anchor, '"><img src="', _BASE, badge, '" alt="', escape(alt), '"></a>'
+    )
+    return {
+        "key": hashlib.sha256(f"{kind}\0{badge}".encode()).hexdigest()[:16],
+        "title": title,
+        "preview": badge_url,
+        "markdown": markdown,
+        "html": html,
+    }
+
+
+def _anchor(prefix: str, upstream_id: str) -> str:
+    return f"#{prefix}-{quote(upstream_id, safe='')}"
+
+
 class Layout:
     """One document, grouped by model and ordered once; its rendered pages."""
 
@@ -105,6 +220,12 @@ class Layout:
             ),
         )
         self.open_all = len(doc["deployments"]) <= 10
+        self.overall_embed = embed_snippets(
+            kind="overall",
+            title="Deployments",
+            badge_url=reverse("status_overall_badge"),
+            anchor="",
+        )
         self.incidents = [
             {
                 **incident,
@@ -126,6 +247,15 @@ class Layout:
             {
                 "model_id": model_id,
                 "model_name": rows[0].get("model_name") or model_id or "(no model)",
+                # A badge of its own for a model Pond can name in a URL ("" is no model).
+                "embed": embed_snippets(
+                    kind="model",
+                    title=rows[0].get("model_name") or model_id,
+                    badge_url=reverse("status_model_badge", args=[model_id]),
+                    anchor=_anchor("model", model_id),
+                )
+                if model_id
+                else None,
                 "deployments": [_row(d, stale=stale) for d in rows],
                 "problem": any(d["problem"] for d in rows),
                 "open": self.open_all or any(d["problem"] or not d["confirmed"] for d in rows),
@@ -152,6 +282,12 @@ def _row(deployment: dict, *, stale: bool) -> dict:
         "shown_status": "unknown" if stale else deployment["status"],
         "since_dt": built.parse_iso(deployment["since"]),
         "uptime_text": uptime,
+        "embed": embed_snippets(
+            kind="deployment",
+            title=deployment["name"],
+            badge_url=reverse("status_badge", args=[deployment["id"]]),
+            anchor=_anchor("deployment", deployment["id"]),
+        ),
     }
 
 
@@ -211,8 +347,9 @@ def _head(summary: dict[str, Any], fresh: snapshot.StatusFreshness) -> str:
     )
 
 
-def render(who: Viewer, page: int, *, full: bool) -> str:
-    """The status page (`full`) or its live part, for this viewer kind, now."""
+def render(who: Viewer, page: int, *, full: bool, embed: Embed) -> str:
+    """The status page (`full`) or its live part, for this viewer kind, now, with this
+    viewer's embed URLs."""
     meta = snapshot.meta()
     # The page is shared per viewer kind, share-link holders included: never the detail.
     fresh = snapshot.shown_to(snapshot.freshness(meta), staff=False)
@@ -234,6 +371,11 @@ def render(who: Viewer, page: int, *, full: bool) -> str:
         num_pages = shape.num_pages(per_page)
         context = {
             "live_head": mark_safe(_HEAD_SLOT),  # noqa: S308 - a constant comment
+            "embed_base": mark_safe(_BASE_SLOT),  # noqa: S308 - a constant comment
+            "embed_json": mark_safe(_JSON_SLOT),  # noqa: S308 - a constant comment
+            "embed_feed": mark_safe(_BASE_SLOT + "feed.atom"),  # noqa: S308 - constants
+            "embed_scope": mark_safe(_SCOPE_SLOT),  # noqa: S308 - a constant comment
+            "overall_embed": shape.overall_embed,
             "groups": shape.groups(page, per_page, stale=fresh.stale),
             "stale": fresh.stale,
             "incidents": shape.incidents,
@@ -250,4 +392,8 @@ def render(who: Viewer, page: int, *, full: bool) -> str:
         return before, after
 
     before, after = shape.rendered(key, build)
-    return before + _head(shape.doc["summary"], fresh) + after
+    text = before + _head(shape.doc["summary"], fresh) + after
+    # The base is an absolute URL from reverse() on a validated host: nothing to escape
+    # in practice, escaped all the same (it sits in attributes and in displayed snippets).
+    text = text.replace(_BASE_SLOT, escape(embed.base)).replace(_JSON_SLOT, escape(embed.json_url))
+    return text.replace(_SCOPE_SLOT, _scope_note(embed)) if full else text

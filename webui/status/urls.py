@@ -8,6 +8,14 @@ urlpatterns = [
     path("status/", views.status_page, name="status_page"),
     path("status/live/", views.status_partial, name="status_partial"),
     path("status.json", views.status_json, name="status_json"),
+    # Badges: everything, a model (its worst deployment), a deployment. The page's embed
+    # snippets rely on each shared route below being its twin under /status/s/<token>/.
+    path("status/badge.svg", views.status_overall_badge, name="status_overall_badge"),
+    path(
+        "status/badge/model/<upstream_id:model_id>.svg",
+        views.status_model_badge,
+        name="status_model_badge",
+    ),
     path("status/badge/<upstream_id:deployment_id>.svg", views.status_badge, name="status_badge"),
     path("status/bar/<upstream_id:deployment_id>.svg", views.status_bar, name="status_bar"),
     path("status/feed.atom", views.status_feed, name="status_feed"),
@@ -16,6 +24,16 @@ urlpatterns = [
     # cannot keep a session: feed readers, wall screens, badges in a README.
     path("status/s/<str:share_token>/status.json", views.status_json, name="status_json_shared"),
     path("status/s/<str:share_token>/feed.atom", views.status_feed, name="status_feed_shared"),
+    path(
+        "status/s/<str:share_token>/badge.svg",
+        views.status_overall_badge,
+        name="status_overall_badge_shared",
+    ),
+    path(
+        "status/s/<str:share_token>/badge/model/<upstream_id:model_id>.svg",
+        views.status_model_badge,
+        name="status_model_badge_shared",
+    ),
     path(
         "status/s/<str:share_token>/badge/<upstream_id:deployment_id>.svg",
         views.status_badge,

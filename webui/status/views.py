@@ -1,14 +1,16 @@
 """The team status page and its machine-readable twins.
 
 Every view reads the status document the poller cached (webui.status.document);
-none calls JFrog ML, and /status.json and the badges do not touch the database.
+none calls JFrog ML, and /status.json and the badges do not touch the database
+(except to check a share link, when one is used: webui.status.access).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
 from webui.activity.services import activity_record
@@ -26,20 +28,33 @@ from webui.status.access import (
     can_manage_share_links,
     enter_share_link,
     link_for_token,
+    remember_share_token,
     share_link_create,
     share_link_revoke,
+    share_link_used,
     status_access,
 )
+from webui.status.document import Rollup
 from webui.status.models import ShareLink
 
+# ?label= on a badge: shields.io's convention, bounded (it is drawn, and measured).
+LABEL_MAX = 100
 
-def _cache_headers(response: HttpResponse, *, max_age: float) -> HttpResponse:
+
+def _cache_headers(request: HttpRequest, response: HttpResponse, *, max_age: float) -> HttpResponse:
     # Public status may sit in shared caches briefly; anything behind a login or a
-    # share link must not.
-    scope = "public" if settings.POND_STATUS_PUBLIC else "private"
-    response["Cache-Control"] = f"{scope}, max-age={max(1, int(max_age))}"
+    # share link must not (nor an answer to a share token, public or not: a shared
+    # cache would go on serving it after the link is revoked).
+    public = settings.POND_STATUS_PUBLIC and getattr(request, "status_share_link", None) is None
+    response["Cache-Control"] = (
+        f"{'public' if public else 'private'}, max-age={max(1, int(max_age))}"
+    )
     response["Vary"] = "Cookie"
     return response
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def _page_number(request: HttpRequest) -> int | HttpResponse:
@@ -49,9 +64,7 @@ def _page_number(request: HttpRequest) -> int | HttpResponse:
     except ValueError:
         number = 0
     if number < 1:
-        return HttpResponseBadRequest(
-            "page: expected a whole number of 1 or more.", content_type="text/plain; charset=utf-8"
-        )
+        return _bad_request("page: expected a whole number of 1 or more.")
     return number
 
 
@@ -61,7 +74,9 @@ def status_page(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     if isinstance(page, HttpResponse):
         return page
-    response = HttpResponse(pages.render(pages.viewer(request), page, full=True))
+    response = HttpResponse(
+        pages.render(pages.viewer(request), page, full=True, embed=pages.embed_for(request))
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -73,7 +88,9 @@ def status_partial(request: HttpRequest) -> HttpResponse:
     page = _page_number(request)
     if isinstance(page, HttpResponse):
         return page
-    response = HttpResponse(pages.render(pages.viewer(request), page, full=False))
+    response = HttpResponse(
+        pages.render(pages.viewer(request), page, full=False, embed=pages.embed_for(request))
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -89,32 +106,117 @@ def status_json(request: HttpRequest) -> HttpResponse:
     head = snapshot.envelope(fresh).encode()
     content = head[:-1] + (bodies.stale if fresh.stale else bodies.fresh)
     response = HttpResponse(content, content_type="application/json")
-    return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
+    return _cache_headers(request, response, max_age=min(settings.POND_POLL_INTERVAL, 5))
+
+
+# --- badges -----------------------------------------------------------------------
+
+
+class _BadgeSet:
+    """One document's badge entries, and each badge drawn in a default form once made
+    (per document, so bounded by its deployments and models; a `?label=` is drawn per
+    request and never kept, so made-up labels cannot grow memory)."""
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.deployments: dict[str, tuple[str, str, bool]] = value["badges"]
+        self.models: dict[str, Rollup] = value["models"]
+        self.overall: Rollup = value["overall"]
+        self.drawn: dict[tuple, bytes] = {}
+
+
+def _badge_set(meta: dict[str, Any]) -> _BadgeSet:
+    return snapshot.by_stamp(
+        "badge-set", status_document.BADGES_KEY, snapshot.stamp_of(meta), _BadgeSet
+    )
+
+
+class _BadgeOptions(NamedTuple):
+    label: str | None  # None: the badge's own label
+    style: str
+
+
+def _badge_options(request: HttpRequest) -> _BadgeOptions | HttpResponse:
+    style = request.GET.get("style", svg.STYLES[0])
+    if style not in svg.STYLES:
+        return _bad_request(f"style: expected one of {', '.join(svg.STYLES)}.")
+    label = request.GET.get("label")
+    if label is not None and len(label) > LABEL_MAX:
+        return _bad_request(f"label: at most {LABEL_MAX} characters.")
+    return _BadgeOptions(label, style)
+
+
+def _deployment_face(entry: tuple[str, str, bool]) -> tuple[str, str, str]:
+    name, status, confirmed = entry
+    return name, status if confirmed else f"{status} (unconfirmed)", svg.colour(status)
+
+
+def _rollup_face(entry: Rollup) -> tuple[str, str, str]:
+    if entry.status is None:
+        return entry.label, "no deployments", svg.NO_DATA
+    message = (
+        entry.status
+        if entry.count == entry.total
+        else f"{entry.count} of {entry.total} {entry.status}"
+    )
+    if not entry.confirmed:
+        message += " (unconfirmed)"
+    return entry.label, message, svg.colour(entry.status)
+
+
+def _badge(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    """The badge of a deployment, a model or everything (`kind`), shields.io-style."""
+    options = _badge_options(request)
+    if isinstance(options, HttpResponse):
+        return options
+    max_age = min(settings.POND_POLL_INTERVAL, 5)
+    meta = snapshot.meta()
+    badges = _badge_set(meta)
+    if kind == "deployment":
+        entry = badges.deployments.get(key)
+        face = None if entry is None else _deployment_face(entry)
+    elif kind == "model":
+        entry = badges.models.get(key)
+        face = None if entry is None else _rollup_face(entry)
+    else:
+        face = _rollup_face(badges.overall)
+    if face is None:
+        label = kind if options.label is None else options.label
+        text = svg.badge_svg(label, "not found", svg.COLOURS["gone"], style=options.style)
+        response = HttpResponse(text, content_type="image/svg+xml", status=404)
+        return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
+    stale = snapshot.freshness(meta).stale
+    if stale:
+        face = (face[0], "unknown", svg.COLOURS["unknown"])
+    if options.label is not None:
+        image = svg.badge_svg(options.label, face[1], face[2], style=options.style).encode()
+    else:
+        drawn_key = (kind, key, stale, options.style)
+        image = badges.drawn.get(drawn_key)
+        if image is None:
+            image = svg.badge_svg(*face, style=options.style).encode()
+            badges.drawn[drawn_key] = image
+    response = HttpResponse(image, content_type="image/svg+xml")
+    return _cache_headers(request, response, max_age=max_age)
 
 
 @require_GET
 @status_access()
 def status_badge(request: HttpRequest, deployment_id: str) -> HttpResponse:
-    meta = snapshot.meta()
-    badges = snapshot.badges(meta)
-    entry = badges.entries.get(deployment_id)
-    if entry is None:
-        text = svg.badge_svg("deployment", "not found", svg.COLOURS["gone"])
-        response = HttpResponse(text, content_type="image/svg+xml", status=404)
-        return _cache_headers(response, max_age=settings.POND_POLL_INTERVAL)
-    stale = snapshot.freshness(meta).stale
-    image = badges.svg.get((deployment_id, stale))
-    if image is None:
-        name, status, confirmed = entry
-        if stale:
-            message, fill = "unknown", svg.COLOURS["unknown"]
-        else:
-            message = status if confirmed else f"{status} (unconfirmed)"
-            fill = svg.colour(status)
-        image = svg.badge_svg(name, message, fill).encode()
-        badges.svg[(deployment_id, stale)] = image
-    response = HttpResponse(image, content_type="image/svg+xml")
-    return _cache_headers(response, max_age=min(settings.POND_POLL_INTERVAL, 5))
+    return _badge(request, "deployment", deployment_id)
+
+
+@require_GET
+@status_access()
+def status_model_badge(request: HttpRequest, model_id: str) -> HttpResponse:
+    """The worst status of the model's deployments."""
+    return _badge(request, "model", model_id)
+
+
+@require_GET
+@status_access()
+def status_overall_badge(request: HttpRequest) -> HttpResponse:
+    """The worst status over every deployment on the page."""
+    return _badge(request, "overall", "")
 
 
 @require_GET
@@ -124,14 +226,14 @@ def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
     if text is None:
         raise Http404("No such deployment on the status page.")
     response = HttpResponse(text, content_type="image/svg+xml")
-    return _cache_headers(response, max_age=settings.POND_STATUS_HISTORY_TTL)
+    return _cache_headers(request, response, max_age=settings.POND_STATUS_HISTORY_TTL)
 
 
 @require_GET
 @status_access()
 def status_feed(request: HttpRequest) -> HttpResponse:
     doc = snapshot.document()
-    token = (request.resolver_match.kwargs if request.resolver_match else {}).get("share_token")
+    token = request.status_share_token if request.status_share_link is not None else None
     # A feed read with a share link's token links to the page through that link.
     page_url = request.build_absolute_uri(
         reverse("status_share_enter", args=[token]) if token else reverse("status_page")
@@ -169,7 +271,7 @@ def status_feed(request: HttpRequest) -> HttpResponse:
         )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")
-    return _cache_headers(response, max_age=settings.POND_POLL_INTERVAL)
+    return _cache_headers(request, response, max_age=settings.POND_POLL_INTERVAL)
 
 
 @require_GET
@@ -179,8 +281,9 @@ def share_link_enter(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "status/share_invalid.html", {"viewer": pages.viewer(request)}, status=403
         )
+    share_link_used(link=link)
     enter_share_link(request, link)
-    return redirect("status_page")
+    return remember_share_token(redirect("status_page"), token)
 
 
 def _share_links_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -216,21 +319,45 @@ def share_links(request: HttpRequest) -> HttpResponse:
         )
     link, token = share_link_create(label=label, created_by=request.user.get_username())
     activity_record(
-        user=request.user, action=Activity.SHARED, kind=Activity.SHARE_LINK, object_id=link.pk, object_name=label
+        user=request.user,
+        action=Activity.SHARED,
+        kind=Activity.SHARE_LINK,
+        object_id=link.pk,
+        object_name=label,
     )
-    url = request.build_absolute_uri(reverse("status_share_enter", args=[token]))
-    # The token exists only in this response: the database keeps its hash.
+    # The token exists only in this response: the database keeps its hash. Besides the
+    # link for people, what machines keep (a feed reader, a README badge).
+    created_urls = [
+        ("Link to the status page", reverse("status_share_enter", args=[token])),
+        ("Atom feed of incidents", reverse("status_feed_shared", args=[token])),
+        ("status.json", reverse("status_json_shared", args=[token])),
+        ("Overall badge", reverse("status_overall_badge_shared", args=[token])),
+    ]
     return render(
         request,
         "status/share_links.html",
-        _share_links_context(request, created=link, created_url=url),
+        _share_links_context(
+            request,
+            created=link,
+            created_url=request.build_absolute_uri(created_urls[0][1]),
+            created_urls=[
+                (f"created-url-{index}", name, request.build_absolute_uri(url))
+                for index, (name, url) in enumerate(created_urls)
+            ],
+        ),
         status=201,
     )
 
 
+# The revoke form's confirmation: a POST without it revokes nothing.
+REVOKE_CONFIRM = "confirm"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def share_link_revoke_view(request: HttpRequest, link_id: int) -> HttpResponse:
+    """GET: what revoking this link does, and the form that does it; POST: revoke,
+    if the form's confirmation is there (plain HTML: no JavaScript needed)."""
     if not can_manage_share_links(request.user):
         return render(
             request, "status/share_forbidden.html", {"viewer": pages.viewer(request)}, status=403
@@ -238,8 +365,25 @@ def share_link_revoke_view(request: HttpRequest, link_id: int) -> HttpResponse:
     link = ShareLink.objects.filter(pk=link_id).first()
     if link is None:
         raise Http404("No such share link.")
+    if request.method == "GET" or request.POST.get(REVOKE_CONFIRM) != "yes":
+        errors = []
+        if request.method == "POST":
+            errors.append(
+                f"{REVOKE_CONFIRM}: confirm with this page's Revoke button; nothing was revoked."
+            )
+        return render(
+            request,
+            "status/share_link_revoke.html",
+            {"link": link, "errors": errors, "viewer": pages.viewer(request)},
+            status=400 if errors else 200,
+        )
     if share_link_revoke(link_id=link_id):
         activity_record(
-            user=request.user, action=Activity.REVOKED, kind=Activity.SHARE_LINK, object_id=link.pk, object_name=link.label
+            user=request.user,
+            action=Activity.REVOKED,
+            kind=Activity.SHARE_LINK,
+            object_id=link.pk,
+            object_name=link.label,
         )
+        messages.success(request, f"Revoked “{link.label}”: it stopped working everywhere.")
     return redirect("status_share_links")
