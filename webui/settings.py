@@ -391,6 +391,48 @@ AXES_RESET_ON_SUCCESS = True
 # Hammering during the cool-off must not extend it forever (that would be a permanent lockout).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
+# --- Single sign-on (OpenID Connect) --------------------------------------------
+# Off unless POND_OIDC_ISSUER is set. Pond is a confidential client of that provider:
+# authorization code flow with PKCE (S256), state and nonce checked, ID token signed
+# RS256, through mozilla-django-oidc (webui/sso/). The provider's endpoints come from
+# its discovery document ({issuer}/.well-known/openid-configuration), read when a
+# sign-in starts, with POND_OIDC_TIMEOUT seconds per call. Roles come from the
+# POND_OIDC_GROUPS_CLAIM claim through POND_OIDC_ROLE_MAP at every sign-in, e.g.
+# "ml-admins:admin,ml-engineers:engineer,*:viewer" (or a JSON object); "*" is the role
+# of someone in no mapped group; without "*" such a person is refused. People are
+# matched by the provider's `sub`, never by email. An SSO session lasts
+# POND_OIDC_SESSION_SECONDS, so a role taken away at the provider is gone from Pond
+# within that time at most. POND_LOCAL_LOGIN=0 hides and refuses password sign-in
+# (the login form and /admin/login/). See the README, "Single sign-on".
+POND_OIDC_ISSUER = envurl("POND_OIDC_ISSUER")
+POND_OIDC_CLIENT_ID = envstr("POND_OIDC_CLIENT_ID")
+POND_OIDC_CLIENT_SECRET = envstr("POND_OIDC_CLIENT_SECRET")
+POND_OIDC_SCOPES = envstr("POND_OIDC_SCOPES", "openid email profile groups")
+POND_OIDC_GROUPS_CLAIM = envstr("POND_OIDC_GROUPS_CLAIM", "groups")
+# Checked at start-up (webui.sso.apps): a bad item stops start-up naming it.
+POND_OIDC_ROLE_MAP = envstr("POND_OIDC_ROLE_MAP")
+POND_OIDC_NAME = envstr("POND_OIDC_NAME", "single sign-on")
+POND_OIDC_TIMEOUT = envfloat("POND_OIDC_TIMEOUT", 5.0, minimum=0.1)
+POND_OIDC_SESSION_SECONDS = envint("POND_OIDC_SESSION_SECONDS", 12 * 3600, minimum=60)
+POND_LOCAL_LOGIN = envbool("POND_LOCAL_LOGIN", True)
+if POND_OIDC_ISSUER:
+    for _name in ("POND_OIDC_CLIENT_ID", "POND_OIDC_CLIENT_SECRET", "POND_OIDC_ROLE_MAP"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"Environment variable {_name} must be set when POND_OIDC_ISSUER is."
+            )
+    if "openid" not in POND_OIDC_SCOPES.split():
+        raise ImproperlyConfigured(
+            f"Environment variable POND_OIDC_SCOPES={POND_OIDC_SCOPES!r} must include openid."
+        )
+elif not POND_LOCAL_LOGIN:
+    raise ImproperlyConfigured(
+        "POND_LOCAL_LOGIN=0 leaves no way to sign in: set POND_OIDC_ISSUER too."
+    )
+INSTALLED_APPS.append("webui.sso")
+# Inert unless called by the sign-in callback (webui.sso.views).
+AUTHENTICATION_BACKENDS.append("webui.sso.backend.OIDCBackend")
+
 # --- Internationalisation, static files --------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

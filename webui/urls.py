@@ -6,13 +6,18 @@ from django.urls import include, path, register_converter
 
 from webui.core import views as core_views
 from webui.core.converters import UpstreamIdConverter
+from webui.sso import views as sso_views
 
 register_converter(UpstreamIdConverter, "upstream_id")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # Single sign-on first: it serves login/ and logout/ (Django's, plus the provider's
+    # button and sign-out) and, with POND_LOCAL_LOGIN off, refuses password sign-in.
+    path("accounts/", include("webui.sso.urls")),
     path("accounts/", include("webui.core.accounts")),
+    path("admin/login/", sso_views.admin_login),
     path("admin/", admin.site.urls),
     path("", include("webui.status.urls")),
     path("", include("webui.reviews.urls")),

@@ -69,6 +69,9 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "accounts/logout/": ("/accounts/logout/", _expect("405")),  # POST only (Django 5)
         "accounts/password_change/": ("/accounts/password_change/", page()),
         "accounts/password_change/done/": ("/accounts/password_change/done/", page()),
+        # single sign-on: not configured here (tests/sso runs it against a real provider)
+        "accounts/oidc/start/": ("/accounts/oidc/start/", _expect("404")),
+        "accounts/oidc/callback/": ("/accounts/oidc/callback/", _expect("404")),
         # status page (not public by default: logged in, or a share link)
         "status/": ("/status/", STATUS_PAGE),
         "status/live/": ("/status/live/", STATUS_PAGE),
@@ -76,6 +79,12 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "status/badge/<upstream_id:deployment_id>.svg": (f"/status/badge/{d}.svg", STATUS_MACHINE),
         "status/bar/<upstream_id:deployment_id>.svg": (f"/status/bar/{d}.svg", STATUS_MACHINE),
         "status/feed.atom": ("/status/feed.atom", STATUS_MACHINE),
+        "status/badge.svg": ("/status/badge.svg", STATUS_MACHINE),
+        "status/badge/model/<upstream_id:model_id>.svg": (f"/status/badge/model/{m}.svg", STATUS_MACHINE),
+        "status/s/<str:share_token>/badge.svg": (f"/status/s/{w['token']}/badge.svg", _expect("200")),
+        "status/s/<str:share_token>/badge/model/<upstream_id:model_id>.svg": (
+            f"/status/s/{w['token']}/badge/model/{m}.svg", _expect("200"),
+        ),
         "status/s/<str:token>/": (f"/status/s/{w['token']}/", _expect("302")),
         # the read-only documents with a valid share token in the path: open to whoever holds it
         "status/s/<str:share_token>/status.json": (f"/status/s/{w['token']}/status.json", _expect("200")),
@@ -89,7 +98,7 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "status/share-links/": ("/status/share-links/", needs(("admin",))),
         "status/share-links/<int:link_id>/revoke/": (
             f"/status/share-links/{w['link']}/revoke/",
-            needs(SIGNED_IN, ok="405"),
+            needs(("admin",)),  # a GET is the confirmation page; the revoke is a POST
         ),
         # reviews and audit
         "reviews/": ("/reviews/", page()),

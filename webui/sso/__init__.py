@@ -1,0 +1,1 @@
+"""Single sign-on through the company's OpenID Connect provider (see settings, "Single sign-on")."""
