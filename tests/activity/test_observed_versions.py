@@ -79,3 +79,24 @@ def test_an_observed_change_stands_until_a_promotion_through_pond_follows_it():
         created_at=T0 + timedelta(minutes=8),
     )  # fmt: skip
     assert unexplained(version_ids=["ver_3"]) == {}
+
+
+def test_hostile_upstream_text_is_stored_safely_and_compared_alike(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webui.activity.models import Activity
+    from webui.activity.observed import SeenVersion, fit_id, unexplained, versions_seen
+
+    vid = "v\x00" + "é" * 1500  # NUL (PostgreSQL refuses it) and longer than any column
+    t0 = timezone.now()
+    for as_of, status in ((t0, "draft\x00" + "s" * 200), (t0 + timedelta(seconds=1), "production\x00" + "p" * 200)):
+        versions_seen([SeenVersion("m\x00", "n\x00", vid, "l\x00" * 600, status, as_of=as_of)], now=as_of)
+    [row] = Activity.objects.filter(action="observed")
+    assert "\x00" not in row.object_id + row.object_name + row.model_name + row.details["status"]
+    assert len(row.object_id) <= 1024 and len(row.details["status"]) <= 64
+    assert set(unexplained(version_ids=[vid])) == {fit_id(vid)}
+    # Seen again exactly so: no second record.
+    versions_seen([SeenVersion("m\x00", "n\x00", vid, "l", "production\x00" + "p" * 200, as_of=t0 + timedelta(seconds=2))])
+    assert Activity.objects.filter(action="observed").count() == 1

@@ -45,6 +45,20 @@ class SeenVersion:
     as_of: datetime | None = None
 
 
+def _fit(value: object, limit: int = 1024) -> str:
+    """Text any database stores: no NUL (PostgreSQL refuses it), no lone surrogate, cut."""
+    text = str(value).replace("\x00", "\ufffd")[:limit]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+STATUS_MAX = 64  # SeenStatus.status
+
+
+def fit_id(object_id: object) -> str:
+    """An upstream id as the record keeps it (and looks it up)."""
+    return _fit(object_id)
+
+
 def _key(kind: str, object_id: str) -> str:
     return hashlib.sha256(f"{kind}\x00{object_id}".encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -74,7 +88,15 @@ def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = Non
     """Compare what upstream shows with what Pond last saw; returns the observed
     activities recorded (each change once, whoever else saw it at the same time)."""
     now = now or timezone.now()
-    seen = [v for v in versions if v.version_id and v.status]
+    # Stored as any database can hold it (upstream text is hostile: NUL, 1,000 characters).
+    seen = [
+        SeenVersion(
+            fit_id(v.model_id), _fit(v.model_name), fit_id(v.version_id), _fit(v.label), _fit(v.status, STATUS_MAX),
+            v.as_of,
+        )
+        for v in versions
+        if v.version_id and v.status
+    ]
     if not seen:
         return []
     keys = {_key(VERSION, v.version_id): v for v in seen}
@@ -149,7 +171,7 @@ def unexplained(*, version_ids: Iterable[str] | None = None) -> dict[str, Activi
         ids = list(version_ids)
         if not ids:
             return {}
-        rows = rows.filter(object_id__in=ids)
+        rows = rows.filter(object_id__in=[fit_id(i) for i in ids])
     latest: dict[str, Activity] = {}
     for row in rows.order_by("created_at", "id"):
         latest[row.object_id] = row

@@ -9,7 +9,23 @@ from webui.activity.models import Activity
 
 
 def _text(value: Any, limit: int = 1024) -> str:
-    return "" if value is None else str(value)[:limit]
+    """Text any database stores: upstream names may hold NUL (PostgreSQL refuses it) or a
+    lone surrogate, and be of any length."""
+    if value is None:
+        return ""
+    text = str(value).replace("\x00", "\ufffd")[:limit]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _json(value: Any) -> Any:
+    """`changes` and `details` with every string made storable (see _text)."""
+    if isinstance(value, str):
+        return _text(value, 10_000)
+    if isinstance(value, dict):
+        return {_text(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
 
 
 def activity_record(
@@ -33,8 +49,8 @@ def activity_record(
         object_name=_text(object_name),
         model_id=_text(model_id),
         model_name=_text(model_name),
-        changes=changes or {},
-        details=details or {},
+        changes=_json(changes or {}),
+        details=_json(details or {}),
     )
 
 
