@@ -87,7 +87,8 @@ def test_hostile_upstream_text_is_stored_safely_and_compared_alike(db):
     from django.utils import timezone
 
     from webui.activity.models import Activity
-    from webui.activity.observed import SeenVersion, fit_id, unexplained, versions_seen
+    from webui.activity.observed import SeenVersion, unexplained, versions_seen
+    from webui.activity.services import fit_text
 
     vid = "v\x00" + "é" * 1500  # NUL (PostgreSQL refuses it) and longer than any column
     t0 = timezone.now()
@@ -96,7 +97,7 @@ def test_hostile_upstream_text_is_stored_safely_and_compared_alike(db):
     [row] = Activity.objects.filter(action="observed")
     assert "\x00" not in row.object_id + row.object_name + row.model_name + row.details["status"]
     assert len(row.object_id) <= 1024 and len(row.details["status"]) <= 64
-    assert set(unexplained(version_ids=[vid])) == {fit_id(vid)}
+    assert set(unexplained(version_ids=[vid])) == {fit_text(vid)}
     # Seen again exactly so: no second record.
     versions_seen([SeenVersion("m\x00", "n\x00", vid, "l", "production\x00" + "p" * 200, as_of=t0 + timedelta(seconds=2))])
     assert Activity.objects.filter(action="observed").count() == 1

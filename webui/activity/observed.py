@@ -22,10 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from webui.activity.models import Activity, SeenStatus
+from webui.activity.services import OUTSIDE, activity_record, fit_text
 
 VERSION = Activity.VERSION
 # A promotion's ledger entry is written just after JFrog ML answered; a sighting in
@@ -45,18 +47,7 @@ class SeenVersion:
     as_of: datetime | None = None
 
 
-def _fit(value: object, limit: int = 1024) -> str:
-    """Text any database stores: no NUL (PostgreSQL refuses it), no lone surrogate, cut."""
-    text = str(value).replace("\x00", "\ufffd")[:limit]
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
 STATUS_MAX = 64  # SeenStatus.status
-
-
-def fit_id(object_id: object) -> str:
-    """An upstream id as the record keeps it (and looks it up)."""
-    return _fit(object_id)
 
 
 def _key(kind: str, object_id: str) -> str:
@@ -91,7 +82,7 @@ def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = Non
     # Stored as any database can hold it (upstream text is hostile: NUL, 1,000 characters).
     seen = [
         SeenVersion(
-            fit_id(v.model_id), _fit(v.model_name), fit_id(v.version_id), _fit(v.label), _fit(v.status, STATUS_MAX),
+            fit_text(v.model_id), fit_text(v.model_name), fit_text(v.version_id), fit_text(v.label), fit_text(v.status, STATUS_MAX),
             v.as_of,
         )
         for v in versions
@@ -145,18 +136,14 @@ def versions_seen(versions: Iterable[SeenVersion], *, now: datetime | None = Non
             )
             if not won or _explained(version_id=v.version_id, status=v.status, since=since):
                 continue
-            try:
-                recorded.append(
-                    Activity.objects.create(
-                        created_at=now, actor="(outside Pond)", action=Activity.OBSERVED, object_kind=VERSION,
-                        object_id=v.version_id[:1024], object_name=v.label[:1024], model_id=v.model_id[:1024],
-                        model_name=v.model_name[:1024],
-                        changes={"status": [before, v.status]},
-                        details={"from": before, "status": v.status, "first_seen_at": now.isoformat()},
-                    )  # fmt: skip
-                )
-            except IntegrityError:  # pragma: no cover - the update above already serialised it
-                continue
+            recorded.append(
+                activity_record(
+                    user=OUTSIDE, action=Activity.OBSERVED, kind=VERSION, object_id=v.version_id,
+                    object_name=v.label, model_id=v.model_id, model_name=v.model_name, at=now,
+                    changes={"status": [before, v.status]},
+                    details={"from": before, "status": v.status, "first_seen_at": now.isoformat()},
+                )  # fmt: skip
+            )
     return recorded
 
 
@@ -171,7 +158,7 @@ def unexplained(*, version_ids: Iterable[str] | None = None) -> dict[str, Activi
         ids = list(version_ids)
         if not ids:
             return {}
-        rows = rows.filter(object_id__in=[fit_id(i) for i in ids])
+        rows = rows.filter(object_id__in=[fit_text(i) for i in ids])
     latest: dict[str, Activity] = {}
     for row in rows.order_by("created_at", "id"):
         latest[row.object_id] = row
@@ -200,29 +187,26 @@ def deployment_confirmed(
     recorded as observed. Called by the poller once per confirmed change, in the
     transaction that confirms it (so once). `watched_before`: the poller had seen
     other deployments before this one first showed (the first poll is the baseline)."""
-    ours = Activity.objects.filter(object_kind=Activity.DEPLOYMENT, object_id=deployment_id[:1024])
+    deployment = Q(object_kind=Activity.DEPLOYMENT, object_id=fit_text(deployment_id))
     if from_status == "" and to_status != "gone":
-        if not watched_before or ours.filter(action=Activity.DEPLOYED).exists():
+        if not watched_before or Activity.objects.filter(deployment, action=Activity.DEPLOYED).exists():
             return None
         what = "appeared"
     elif to_status == "gone" and from_status:
-        explained = (
-            ours.filter(action__in=(Activity.STOPPED, Activity.DELETED)).exists()
-            or Activity.objects.filter(
-                action=Activity.DELETED, object_kind=Activity.MODEL, object_id=model_id[:1024]
-            ).exists()
-            or Activity.objects.filter(
-                action=Activity.DELETED, object_kind=Activity.VERSION, object_id=version_id[:1024]
-            ).exists()
-        ) if model_id or version_id else ours.filter(action__in=(Activity.STOPPED, Activity.DELETED)).exists()
-        if explained:
+        # Stopped or deleted through Pond, or gone with its model or version deleted there.
+        gone_with = deployment & Q(action__in=(Activity.STOPPED, Activity.DELETED))
+        if model_id:
+            gone_with |= Q(object_kind=Activity.MODEL, object_id=model_id, action=Activity.DELETED)
+        if version_id:
+            gone_with |= Q(object_kind=Activity.VERSION, object_id=version_id, action=Activity.DELETED)
+        if Activity.objects.filter(gone_with).exists():
             return None
         what = "went away"
     else:
         return None
-    return Activity.objects.create(
-        created_at=now, actor="(outside Pond)", action=Activity.OBSERVED, object_kind=Activity.DEPLOYMENT,
-        object_id=deployment_id[:1024], object_name=(name or deployment_id)[:1024], model_id=model_id[:1024],
+    return activity_record(
+        user=OUTSIDE, action=Activity.OBSERVED, kind=Activity.DEPLOYMENT, object_id=deployment_id,
+        object_name=name or deployment_id, model_id=model_id, at=now,
         changes={"status": [from_status or None, to_status]},
         details={"from": from_status, "status": to_status, "deployment": what, "first_seen_at": first_seen.isoformat()},
     )  # fmt: skip

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from webui.activity.models import Activity
 
+# Who an observed change is attributed to: nobody through Pond.
+OUTSIDE = "(outside Pond)"
 
-def _text(value: Any, limit: int = 1024) -> str:
+
+def fit_text(value: Any, limit: int = 1024) -> str:
     """Text any database stores: upstream names may hold NUL (PostgreSQL refuses it) or a
     lone surrogate, and be of any length."""
     if value is None:
@@ -20,9 +26,9 @@ def _text(value: Any, limit: int = 1024) -> str:
 def _json(value: Any) -> Any:
     """`changes` and `details` with every string made storable (see _text)."""
     if isinstance(value, str):
-        return _text(value, 10_000)
+        return fit_text(value, 10_000)
     if isinstance(value, dict):
-        return {_text(k): _json(v) for k, v in value.items()}
+        return {fit_text(k): _json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
@@ -39,16 +45,19 @@ def activity_record(
     model_name: Any = "",
     changes: dict | None = None,
     details: dict | None = None,
+    at: datetime | None = None,
 ) -> Activity:
-    """Record one successful write through Pond (call it only after the write succeeded)."""
+    """Record one successful write through Pond (call it only after the write succeeded),
+    or, with `user=OUTSIDE`, a change Pond saw made elsewhere (webui.activity.observed)."""
     return Activity.objects.create(
-        actor=user.get_username() if hasattr(user, "get_username") else _text(user, 150),
+        created_at=at or timezone.now(),
+        actor=user.get_username() if hasattr(user, "get_username") else fit_text(user, 150),
         action=action,
         object_kind=kind,
-        object_id=_text(object_id),
-        object_name=_text(object_name),
-        model_id=_text(model_id),
-        model_name=_text(model_name),
+        object_id=fit_text(object_id),
+        object_name=fit_text(object_name),
+        model_id=fit_text(model_id),
+        model_name=fit_text(model_name),
         changes=_json(changes or {}),
         details=_json(details or {}),
     )

@@ -96,16 +96,12 @@ def _day_end(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _ledger(*, model: str, person: str, status: str, event: str, date_from, date_to) -> QuerySet[LedgerEntry]:
-    qs = LedgerEntry.objects.all()
+def _shared(qs: QuerySet, *, model: str, person: str, date_from, date_to) -> QuerySet:
+    """The filters both records take alike (both have model_id, model_name, actor, created_at)."""
     if model:
         qs = qs.filter(Q(model_id__icontains=model) | Q(model_name__icontains=model))
     if person:
         qs = qs.filter(actor__icontains=person)
-    if status:
-        qs = qs.filter(Q(to_status=status) | Q(from_status=status))
-    if event:
-        qs = qs.filter(kind__in=[kind for kind, name in LEDGER_EVENTS.items() if name == event])
     if date_from:
         qs = qs.filter(created_at__gte=_day_start(date_from))
     if date_to:
@@ -113,22 +109,23 @@ def _ledger(*, model: str, person: str, status: str, event: str, date_from, date
     return qs.order_by("-created_at", "-id")
 
 
-def _activity(*, model: str, person: str, status: str, event: str, date_from, date_to) -> QuerySet[Activity]:
+def _ledger(*, status: str, event: str, **shared) -> QuerySet[LedgerEntry]:
+    qs = LedgerEntry.objects.all()
+    if status:
+        qs = qs.filter(Q(to_status=status) | Q(from_status=status))
+    if event:
+        qs = qs.filter(kind__in=[kind for kind, name in LEDGER_EVENTS.items() if name == event])
+    return _shared(qs, **shared)
+
+
+def _activity(*, status: str, event: str, **shared) -> QuerySet[Activity]:
     qs = Activity.objects.all()
-    if model:
-        qs = qs.filter(Q(model_id__icontains=model) | Q(model_name__icontains=model))
-    if person:
-        qs = qs.filter(actor__icontains=person)
     if status:
         # Only a status seen changing outside Pond is a status in this record.
         qs = qs.filter(action=Activity.OBSERVED).filter(Q(details__status=status) | Q(details__from=status))
     if event:
         qs = qs.filter(action__in=[action for action, name in ACTIVITY_EVENTS.items() if name == event])
-    if date_from:
-        qs = qs.filter(created_at__gte=_day_start(date_from))
-    if date_to:
-        qs = qs.filter(created_at__lte=_day_end(date_to))
-    return qs.order_by("-created_at", "-id")
+    return _shared(qs, **shared)
 
 
 class AuditTrail:

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
-from webui.activity.observed import SeenVersion, fit_id, standing, unexplained, versions_seen
-from webui.activity.services import activity_record, creators, edits, jsonable
+from webui.activity.observed import SeenVersion, standing, unexplained, versions_seen
+from webui.activity.services import activity_record, creators, edits, fit_text, jsonable
 from webui.core.exports import csv_response
 from webui.core.pagecache import cached_page
 from webui.dashboard.charts import Point, bar_chart
@@ -292,7 +292,7 @@ def _observed(model, versions) -> dict[str, Activity]:
             SeenVersion(model.id, model.display_name, v.id, v.label, v.status or "", as_of=as_of) for v in versions
         )
     flagged = unexplained(version_ids=[v.id for v in versions])
-    return {v.id: row for v in versions if (row := standing(flagged.get(fit_id(v.id)), v.status or ""))}
+    return {v.id: row for v in versions if (row := standing(flagged.get(fit_text(v.id)), v.status or ""))}
 
 
 def _model_name(model_id: str) -> str:
