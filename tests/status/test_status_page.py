@@ -269,3 +269,9 @@ def test_pages_still_render_when_redis_is_down(client, settings, dead_port):
     assert client.get("/status/badge/d-bad.svg").status_code == 200
     assert client.get("/status/bar/d-bad.svg").status_code == 200
     assert client.get("/status/feed.atom").status_code == 200
+
+
+def test_the_status_page_names_pond_s_icon_so_browsers_do_not_ask_for_a_missing_favicon(client):
+    observe_poll({"d1": "active"}, at=timezone.now())
+    page = client.get("/status/").content.decode()
+    assert '<link rel="icon" href="/static/pond/logo.svg"' in page
