@@ -83,6 +83,9 @@ ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First: its `runserver` (which points the embedded upstream at the port it serves
+    # on) comes before whitenoise's and Django's.
+    "webui.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,7 +97,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "registry",
-    "webui.core",
     "webui.dashboard",
     "webui.status",
     "webui.reviews",
@@ -112,7 +114,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "webui.core.pagecache.GenerationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -131,9 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "webui.core.context_processors.pond",
-                # Last: while a page is built for the page cache, it swaps the CSRF
-                # token and the user's name for placeholders.
-                "webui.core.pagecache.context",
+                "webui.reviews.context_processors.navigation",
             ],
         },
     },
@@ -236,15 +235,12 @@ if REDIS_URL:
     }
     SESSION_CACHE_ALIAS = "sessions"
 
-# Rendered pages, per permission scope, without CSRF token or user name (see
-# webui/core/pagecache.py). Seconds a page is served before it is rebuilt; every
-# write through Pond rebuilds all pages at once. 0 turns the page cache off.
-POND_PAGE_CACHE_TTL = envfloat("POND_PAGE_CACHE_TTL", 10.0, minimum=0)
-
 # --- JFrog ML upstream -------------------------------------------------------
 JFROG_ML_URL_CONFIGURED = envurl("JFROG_ML_URL")
 POND_EMBEDDED_REGISTRY = envbool("POND_EMBEDDED_REGISTRY", not JFROG_ML_URL_CONFIGURED)
-JFROG_ML_URL = JFROG_ML_URL_CONFIGURED or envurl("POND_SELF_URL", f"http://127.0.0.1:{PORT}") + "/ml/api"
+POND_SELF_URL = envurl("POND_SELF_URL")
+# `manage.py runserver` points it at the port it serves on (webui/core/management/commands/runserver.py).
+JFROG_ML_URL = JFROG_ML_URL_CONFIGURED or (POND_SELF_URL or f"http://127.0.0.1:{PORT}") + "/ml/api"
 if POND_EMBEDDED_REGISTRY and not JFROG_ML_URL_CONFIGURED:
     # Pond calls its own embedded registry at POND_SELF_URL: that host is always
     # allowed, whatever the operator's DJANGO_ALLOWED_HOSTS lists (compose sets
@@ -600,5 +596,3 @@ POND_INSIGHTS_STALE_DRAFT_SECONDS = envfloat("POND_INSIGHTS_STALE_DRAFT_SECONDS"
 POND_INSIGHTS_TREND_WEEKS = envint("POND_INSIGHTS_TREND_WEEKS", 12, minimum=1, maximum=104)
 # The overview's insight counts are kept this many seconds (0: computed on every view).
 POND_INSIGHTS_ATTENTION_SECONDS = envfloat("POND_INSIGHTS_ATTENTION_SECONDS", 15.0, minimum=0)
-# Hygiene reads artifact paths from cached version lists for up to this many models.
-POND_INSIGHTS_ARTIFACT_PEEK_MAX = envint("POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000, minimum=0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
 # run inside one unless told that this is deliberate.

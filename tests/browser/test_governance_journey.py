@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, log_in, screenshot
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.browser.conftest import PASSWORD, log_in
 from tests.status.conftest import observe_poll
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 from webui.reviews.models import ReviewRequest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 
 from tests.dashboard.fake_upstream import serve_world, simple_world
 from tests.support.faultserver import FaultServer
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 
 PASSWORD = "correct horse battery staple"
 # The pages a person keeps open during an outage (all read the simple world).

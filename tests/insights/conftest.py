@@ -36,7 +36,6 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     settings.POND_INSIGHTS_LONG_EXPERIMENT_SECONDS = 3 * 86400.0
     settings.POND_INSIGHTS_STALE_DRAFT_SECONDS = 30 * 86400.0
     settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.0
-    settings.POND_INSIGHTS_ARTIFACT_PEEK_MAX = 1000
     forget_catalog_memo()
     yield
     forget_catalog_memo()

@@ -15,7 +15,7 @@ from webui.jfrogml.resources import Model
 
 def _catalog(*versions: tuple) -> catalog.Catalog:
     now = time.time()
-    row = catalog.model_row(Model(id="mdl_1", name="churn"), tuple(versions), now)
+    row = catalog.model_row(Model(id="mdl_1", name="churn"), tuple(catalog.VersionRow(*v) for v in versions), now)
     return catalog.save(catalog.Catalog(rows=[row], built_at=now, complete=True, full_at=now))
 
 
@@ -31,7 +31,7 @@ def no_upstream(settings):
 def test_estates_from_one_catalog_share_its_models_and_lookups(no_upstream):
     _catalog(("ver_1", "v1", "production", time.time() - 60, "s3://a"), ("ver_2", "v2", "draft", time.time(), ""))
     first = sources.estate_load()
-    second = sources.estate_load(with_artifacts=True)
+    second = sources.estate_load(with_experiments=True)
     assert second.models is first.models
     assert second.versions_by_id is first.versions_by_id
     assert set(first.versions_by_id) == {"ver_1", "ver_2"}

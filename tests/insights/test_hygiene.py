@@ -123,25 +123,6 @@ def test_a_version_created_elsewhere_without_an_artifact_path_is_found_too(alice
     assert section["findings"][0]["links"][0]["url"] == reverse("version_detail", args=[model["id"], bare["id"]])
 
 
-def test_with_a_catalog_stored_before_it_carried_artifact_paths_it_says_what_it_did_not_check(alice, registry, poll):
-    from webui.jfrogml import catalog
-
-    model = registry.model("churn")
-    registry.version(model["id"], "1.0", artifact_path="")
-    poll()
-    built = catalog.get_catalog()
-    old_rows = [row[: catalog.VERSIONS] + (tuple(v[:4] for v in row[catalog.VERSIONS]),) + row[catalog.VERSIONS + 1 :] for row in built.rows]
-    catalog.save(catalog.Catalog(rows=old_rows, built_at=built.built_at, complete=True, full_at=built.full_at))
-
-    section = _section(alice.get(URL + "?format=json").json(), "missing_artifact")
-    assert section["findings"] == []
-    assert section["note"] == "1 version was not checked: Pond has not read their details yet (open the model to load them)."
-    # Opening the model page caches its versions' details (no extra call from the insight).
-    assert alice.get(reverse("model_detail", args=[model["id"]])).status_code == 200
-    section = _section(alice.get(URL + "?format=json").json(), "missing_artifact")
-    assert [f["message"] for f in section["findings"]] == ["Version 1.0 of churn has no artifact path."]
-
-
 def test_it_finds_models_with_no_versions(alice, registry, poll):
     empty = registry.model("empty-shell")
     full = registry.model("churn")

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.template import Context, Template
-from django.test import RequestFactory
+from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tests.insights.conftest import record_pond_promotion
+from webui.insights import panels
 from webui.insights.selectors import weekly_activity
 from webui.jfrogml import services
 from webui.reviews.models import LedgerEntry
+from webui.reviews.selectors import ledger_for_versions
 from webui.status.poller import Observation, record_observations
 
 
-def _render(source: str, **context) -> str:
-    return Template("{% load insights %}" + source).render(Context(context))
+def _trend(data, metric: str = "", query: str = "") -> str:
+    """The model page's trend panel, from what its view reads."""
+    panel = panels.metric_trend(
+        data=data, metric=metric, ledger_entries=ledger_for_versions(model_id=data.model.id),
+        query=QueryDict(query), param="metric",
+    )  # fmt: skip
+    return render_to_string("insights/_metric_trend.html", panel)
 
 
 def _promoted(model_id: str, version_id: str, label: str, when: datetime) -> LedgerEntry:
@@ -37,7 +44,7 @@ def test_the_model_trend_marks_production_and_shows_promotion_dates(registry, us
     record_pond_promotion(model_id=model["id"], version_id=v3["id"], label="1.2")
     data = services.model_overview(model_id=model["id"])
 
-    html = _render("{% insights_metric_trend data 'accuracy' %}", data=data, request=RequestFactory().get("/"))
+    html = _trend(data, "accuracy")
     assert html.index(f'data-version-id="{v1["id"]}"') < html.index(f'data-version-id="{v2["id"]}"') < html.index(
         f'data-version-id="{v3["id"]}"'
     )
@@ -48,10 +55,17 @@ def test_the_model_trend_marks_production_and_shows_promotion_dates(registry, us
     assert "recorded by Pond" in html
     assert '<svg class="chart"' in html and "accuracy across versions" in html
 
-    # The metric comes from ?trend= when the page does not pass one; unknown ones fall back.
-    chosen = _render("{% insights_metric_trend data %}", data=data, request=RequestFactory().get("/", {"trend": "loss"}))
+    assert "Trend: loss" in _trend(data, "loss")
+    # Without a metric, the first by name.
+    assert "Trend: accuracy" in _trend(data)
+
+
+def test_the_model_page_charts_the_metric_asked_for_or_falls_back(registry, alice):
+    model = registry.model("churn")
+    registry.version(model["id"], "1.0", metrics={"accuracy": 0.8, "loss": 0.5})
+    chosen = alice.get(f"/models/{model['id']}/", {"metric": "loss"}).content.decode()
     assert "Trend: loss" in chosen
-    fallback = _render("{% insights_metric_trend data %}", data=data, request=RequestFactory().get("/", {"trend": "<b>nope"}))
+    fallback = alice.get(f"/models/{model['id']}/", {"metric": "<b>nope"}).content.decode()
     assert "Trend: accuracy" in fallback and "<b>nope" not in fallback
 
 
@@ -59,8 +73,7 @@ def test_a_model_without_metrics_says_there_is_nothing_to_chart(registry, users)
     model = registry.model("bare")
     registry.version(model["id"], "1.0", metrics={})
     data = services.model_overview(model_id=model["id"])
-    html = _render("{% insights_metric_trend data %}", data=data, request=RequestFactory().get("/"))
-    assert "No metrics to chart" in html
+    assert "No metrics to chart" in _trend(data)
 
 
 def test_weekly_activity_counts_promotions_and_failures_per_week(db):
@@ -97,7 +110,7 @@ def test_weekly_activity_counts_promotions_and_failures_per_week(db):
 
 def test_the_overview_partial_shows_the_weekly_table(db):
     _promoted("m-1", "v-1", "1.0", timezone.now())
-    html = _render("{% insights_weekly 4 %}")
+    html = render_to_string("insights/_weekly.html", panels.weekly(4))
     assert html.count("<tr data-week=") == 4
     assert "Promotions from Pond's ledger" in html
     assert '<meter class="meter-good" min="0" max="1" value="1"></meter> 1' in html
@@ -107,9 +120,7 @@ def test_the_trend_picker_keeps_the_page_query_and_can_use_the_page_parameter(re
     model = registry.model("churn")
     registry.version(model["id"], "1.0", metrics={"accuracy": 0.8, "loss": 0.5})
     data = services.model_overview(model_id=model["id"])
-    request = RequestFactory().get("/", {"status": "draft", "metric": "loss"})
-
-    html = _render("{% insights_metric_trend data request.GET.metric 'metric' %}", data=data, request=request)
+    html = _trend(data, "loss", "status=draft&metric=loss")
     assert "Trend: loss" in html
     assert '<select name="metric" id="id_trend">' in html
     assert '<input type="hidden" name="status" value="draft">' in html

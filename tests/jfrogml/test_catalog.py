@@ -73,7 +73,7 @@ def test_a_refresh_refetches_versions_only_of_models_that_changed(upstream_url):
     refreshed = catalog.catalog_refresh()
     assert upstream_calls("catalog") - before == 1 + 1
     row = refreshed.by_id["mdl_bulk000007"]
-    assert [v[1] for v in row[catalog.VERSIONS]] == ["v1", "v2", "v3"]
+    assert [v[1] for v in row.versions] == ["v1", "v2", "v3"]
 
 
 def test_its_calls_are_counted_apart_from_pages(upstream_url):
@@ -108,7 +108,7 @@ def _synthetic(models: int, versions_per_model: int) -> catalog.Catalog:
     frameworks = ("pytorch", "sklearn", "xgboost", "tensorflow", "lightgbm")
     now = time.time()
     rows = [
-        (
+        catalog.ModelRow(
             f"mdl_{i:08x}",
             f"model-{i:05d}-{frameworks[i % 5]}",
             f"A {frameworks[i % 5]} model for task number {i}, owned by team {i % 37}",
@@ -121,7 +121,7 @@ def _synthetic(models: int, versions_per_model: int) -> catalog.Catalog:
             now - i / 2,
             "seed",
             tuple(
-                (f"ver_{i:08x}_{v}", f"{v}.0", statuses[(i + v) % 4], now - i + v, f"s3://models/{i}/{v}")
+                catalog.VersionRow(f"ver_{i:08x}_{v}", f"{v}.0", statuses[(i + v) % 4], now - i + v, f"s3://models/{i}/{v}")
                 for v in range(versions_per_model)
             ),
             now,
@@ -189,7 +189,7 @@ def test_a_failed_refresh_keeps_the_previous_catalog(fault, failure):
     catalog.reset_local_state()  # as another process would see it
     kept = catalog.load()
     assert kept is not None and kept.stamp == first.stamp
-    assert [r[catalog.NAME] for r in kept.rows] == ["kept"]
+    assert [r.name for r in kept.rows] == ["kept"]
 
 
 def test_writes_during_a_refresh_are_not_lost_when_it_saves(fault, settings):
@@ -212,7 +212,7 @@ def test_writes_during_a_refresh_are_not_lost_when_it_saves(fault, settings):
     catalog.remove_model("mdl_1")
     refresh.join()
     catalog.reset_local_state()
-    names = sorted(r[catalog.NAME] for r in catalog.load().rows)
+    names = sorted(r.name for r in catalog.load().rows)
     assert names == ["created during refresh", "stays"]
 
 
@@ -221,9 +221,9 @@ def test_a_refresh_stops_at_its_time_budget_and_the_next_one_continues(upstream_
     seed_models(80, versions_per_model=1)
     first = catalog.catalog_refresh(max_seconds=0)
     assert first.complete is False
-    assert sum(r[catalog.VERSIONS] is not None for r in first.rows) == 32
+    assert sum(r.versions is not None for r in first.rows) == 32
     second = catalog.catalog_refresh(max_seconds=0)
-    assert sum(r[catalog.VERSIONS] is not None for r in second.rows) == 64
+    assert sum(r.versions is not None for r in second.rows) == 64
     third = catalog.catalog_refresh(max_seconds=0)
     assert third.complete is True
     assert upstream_calls("catalog") == 3 * 1 + 80  # each model's versions fetched once
@@ -234,7 +234,7 @@ def test_versions_carry_their_artifact_path(upstream_url):
     services.model_list()
     services.version_create(model_id=model.id, version="1", artifact_path="s3://bucket/model.pkl")
     row = catalog.load().by_id[model.id]
-    assert row[catalog.VERSIONS][0][catalog.V_ARTIFACT] == "s3://bucket/model.pkl"
+    assert row.versions[0].artifact_path == "s3://bucket/model.pkl"
 
 
 def test_after_the_first_page_the_other_model_pages_are_asked_for_together(fault, settings):
@@ -255,7 +255,7 @@ def test_after_the_first_page_the_other_model_pages_are_asked_for_together(fault
 
     fault.on("GET", "/v1/models", page)
     built = catalog.catalog_refresh(with_versions=False)
-    assert [r[catalog.ID] for r in built.rows] == [m["id"] for m in every]
+    assert [r.id for r in built.rows] == [m["id"] for m in every]
     calls = [r for r in fault.requests if r.path == "/v1/models"]
     assert len(calls) == 4  # 2 + 2 + 2 + 1: the same calls as one after another
     rest = sorted(r.at for r in calls[1:])
@@ -282,4 +282,4 @@ def test_a_refresh_that_finds_nothing_changed_keeps_the_rows_and_only_retimes_th
     third = catalog.catalog_refresh()
     assert catalog._data_id(third.stamp) != catalog._data_id(first.stamp)
     catalog.reset_local_state()
-    assert [r[catalog.NAME] for r in catalog.load().rows] == ["renamed"]
+    assert [r.name for r in catalog.load().rows] == ["renamed"]

@@ -248,7 +248,7 @@ def test_the_service_principal_moves_versions_anywhere(world, service_api):
 def test_the_registry_knows_ponds_roles_by_their_group_names():
     """registry/ never imports webui: it names the role groups itself, held here to Pond's."""
     from registry.auth import ROLE_GROUPS
-    from webui.dashboard.roles import ROLE_PERMISSIONS
+    from webui.core.roles import ROLE_PERMISSIONS
 
     assert set(ROLE_GROUPS) == set(ROLE_PERMISSIONS)
 

@@ -1,6 +1,6 @@
 """Fixtures of the security suite: one user per role, a share-link holder, upstream data.
 
-The roles are those of `webui.dashboard.roles` (groups); the admin is made the way
+The roles are those of `webui.core.roles` (groups); the admin is made the way
 `seed_demo` makes one (superuser and in the admin group), because that is the
 admin Pond ships. Upstream data lives in the embedded registry, created over its
 real HTTP API (`tests.dashboard.conftest.Registry`).
@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from tests.dashboard.conftest import Registry
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 
 PASSWORD = "correct horse battery staple"
 ROLE_USERS = {"viewer": "alice", "engineer": "bob", "reviewer": "carol", "admin": "dave"}

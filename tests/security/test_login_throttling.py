@@ -149,7 +149,7 @@ def test_the_registry_bearer_token_is_not_affected_by_a_locked_basic_user(db, se
 
 def test_the_demo_users_log_in_through_the_real_form_with_csrf(db):
     call_command("seed_demo", no_history=True, models=1, versions_per_model="1", experiments=0, deployments=0, stdout=None)
-    from webui.core.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+    from webui.dashboard.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 
     for name in DEMO_USERS:
         client = Client(enforce_csrf_checks=True)

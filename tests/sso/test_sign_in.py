@@ -10,7 +10,7 @@ import requests
 from django.contrib.auth.models import User
 
 from tests.sso.provider import pond_csrf, provider_form, sign_in, to_callback
-from webui.dashboard.roles import role_of
+from webui.core.roles import role_of
 from webui.sso.models import SsoIdentity
 
 

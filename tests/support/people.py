@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from webui.dashboard.roles import ensure_roles
+from webui.core.roles import ensure_roles
 
 PASSWORD = "correct horse battery staple"
 

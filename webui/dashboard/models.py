@@ -14,7 +14,7 @@ class DeploymentResources(models.Model):
     elsewhere have no row here and show as "unknown".
 
     The Meta also carries the dashboard's custom permissions, which the role
-    groups (see `webui.dashboard.roles`) are made of.
+    groups (see `webui.core.roles`) are made of.
     """
 
     deployment_id = models.CharField(max_length=255, unique=True)

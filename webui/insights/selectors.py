@@ -459,19 +459,11 @@ def _threshold(name: str) -> float:
     return float(getattr(settings, name))
 
 
-def _artifact_gaps(estate: Estate) -> tuple[list[tuple[ModelRef, VersionRef]], int]:
-    """(model, version) of every version with an empty artifact path, and how many
-    versions were not checked (path unknown); kept per model list."""
+def _artifact_gaps(estate: Estate) -> list[tuple[ModelRef, VersionRef]]:
+    """(model, version) of every version with an empty artifact path; kept per model list."""
 
-    def find() -> tuple[list[tuple[ModelRef, VersionRef]], int]:
-        without, unchecked = [], 0
-        for m in estate.models:
-            for v in m.versions or ():
-                if v.artifact_path is None:
-                    unchecked += 1
-                elif not v.artifact_path.strip():
-                    without.append((m, v))
-        return without, unchecked
+    def find() -> list[tuple[ModelRef, VersionRef]]:
+        return [(m, v) for m in estate.models for v in m.versions or () if not (v.artifact_path or "").strip()]
 
     return shared_index("artifact-gaps", estate.models, find)
 
@@ -558,7 +550,7 @@ def hygiene(estate: Estate) -> Hygiene:
         )
     )
 
-    without, unchecked = _artifact_gaps(estate)
+    without = _artifact_gaps(estate)
     no_artifact = [
         Finding(
             f"Version {v.label} of {m.display_name} has no artifact path.",
@@ -573,12 +565,6 @@ def hygiene(estate: Estate) -> Hygiene:
             "Versions without an artifact path",
             "A version without an artifact cannot be deployed again or audited.",
             no_artifact,
-            note=(
-                f"{_plural(unchecked, 'version was', 'versions were')} not checked: Pond has not read "
-                "their details yet (open the model to load them)."
-                if unchecked
-                else ""
-            ),
         )
     )
 

@@ -13,16 +13,13 @@ the deployment list and the experiment list: each one cached read, never per mod
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import caches
 from django.utils import timezone
 
-from webui.jfrogml import cache as upstream_cache
 from webui.jfrogml import catalog, services
 from webui.jfrogml.errors import JFrogMLError
 from webui.jfrogml.freshness import Freshness
@@ -30,10 +27,6 @@ from webui.jfrogml.resources import Deployment, Experiment
 
 log = logging.getLogger("pond.insights")
 
-# Position of the artifact path in a catalog version tuple. Catalogs stored before it
-# was added hold (id, version, status, created_ts) until their next full refresh.
-_ARTIFACT = getattr(catalog, "V_ARTIFACT", 4)
-_PEEK_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -45,8 +38,7 @@ class VersionRef:
     label: str
     status: str
     created_at: datetime | None
-    # "" = none, None = not known without an upstream call (or not asked for).
-    artifact_path: str | None = None
+    artifact_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,86 +129,36 @@ def _dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if isinstance(ts, int | float) else None
 
 
-def _cached_artifact_paths(model_ids: Iterable[str]) -> dict[str, str]:
-    """Artifact paths from the service layer's cached version lists (no upstream call).
-
-    The catalog keeps only id, label, status and date per version; the version lists
-    that model pages and writes through Pond cached carry the artifact path. Read
-    them in bulk (one round trip per thousand models on Redis).
-    """
-    keys = {upstream_cache.full_key(upstream_cache.key("versions", mid)): mid for mid in model_ids}
-    found: dict[str, str] = {}
-    names = list(keys)
-    for start in range(0, len(names), _PEEK_CHUNK):
-        try:
-            entries = caches["default"].get_many(names[start : start + _PEEK_CHUNK])
-        except Exception:  # a cache outage costs this detail, never the page
-            log.warning("could not read cached version lists", exc_info=True)
-            return found
-        for entry in entries.values():
-            value = entry.get("v") if isinstance(entry, dict) else None
-            for version in value if isinstance(value, list) else ():
-                vid = getattr(version, "id", None)
-                if vid:
-                    found[vid] = getattr(version, "artifact_path", None) or ""
-    return found
+def _models_from_catalog(cat: catalog.Catalog) -> list[ModelRef]:
+    """ModelRefs for every catalog row: built once per loaded catalog (100,000 versions
+    take the better part of a second to turn into VersionRefs with dates) and shared
+    by every estate made from it."""
+    return cat.once("insights:models", lambda: _build_models(cat))
 
 
-def _models_from_catalog(cat: catalog.Catalog, *, with_artifacts: bool) -> list[ModelRef]:
-    """ModelRefs for every catalog row.
-
-    Built once per loaded catalog (100,000 versions take the better part of a second
-    to turn into VersionRefs with dates) and shared by every estate made from it;
-    only a catalog from before version tuples carried the artifact path reads the
-    cached version lists, per call.
-    """
-    C = catalog
-    need_paths: list[str] = []
-    if with_artifacts:
-        need_paths = cat.once(
-            "insights:need-artifact-paths",
-            lambda: [
-                row[C.ID] for row in cat.rows if row[C.VERSIONS] and any(len(v) <= _ARTIFACT for v in row[C.VERSIONS])
-            ],
-        )
-    if not need_paths:
-        return cat.once("insights:models", lambda: _build_models(cat, {}))
-    paths: dict[str, str] = {}
-    # Reading every model's cached version list is a cache round trip per thousand
-    # models and megabytes on a large registry: beyond the cap the versions are
-    # reported as not checked rather than slowing every hygiene view.
-    if len(need_paths) <= int(getattr(settings, "POND_INSIGHTS_ARTIFACT_PEEK_MAX", 1000)):
-        paths = _cached_artifact_paths(need_paths)
-    return _build_models(cat, paths)
-
-
-def _build_models(cat: catalog.Catalog, paths: dict[str, str]) -> list[ModelRef]:
-    C = catalog
-    models = []
-    for row in cat.rows:
-        versions = None
-        if row[C.VERSIONS] is not None:
-            versions = tuple(
+def _build_models(cat: catalog.Catalog) -> list[ModelRef]:
+    return [
+        ModelRef(
+            id=row.id,
+            name=row.name or "",
+            tags=tuple(row.tags or ()),
+            versions=None
+            if row.versions is None
+            else tuple(
                 VersionRef(
-                    id=v[0],
-                    model_id=row[C.ID],
-                    label=v[1] or v[0],
-                    status=v[2] or "",
-                    created_at=_dt(v[3]),
-                    artifact_path=(v[_ARTIFACT] or "") if len(v) > _ARTIFACT else paths.get(v[0]),
+                    id=v.id,
+                    model_id=row.id,
+                    label=v.label or v.id,
+                    status=v.status or "",
+                    created_at=_dt(v.created),
+                    artifact_path=v.artifact_path or "",
                 )
-                for v in row[C.VERSIONS]
-            )
-        models.append(
-            ModelRef(
-                id=row[C.ID],
-                name=row[C.NAME] or "",
-                tags=tuple(row[C.TAGS] or ()),
-                versions=versions,
-                versions_count=row[C.COUNT],
-            )
+                for v in row.versions
+            ),
+            versions_count=row.versions_count,
         )
-    return models
+        for row in cat.rows
+    ]
 
 
 def _ledger() -> list[Any]:
@@ -267,7 +209,7 @@ def _failed(error: str) -> Freshness:
     return Freshness(fetched_at=None, age_seconds=None, stale=True, error=error)
 
 
-def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False, now: datetime | None = None) -> Estate:
+def estate_load(*, with_experiments: bool = False, now: datetime | None = None) -> Estate:
     """Everything the insights read. Raises Unavailable only when there is no catalog
     and JFrog ML cannot build one; a missing deployment or experiment list is
     reported in `.errors` and the page still renders."""
@@ -294,7 +236,7 @@ def estate_load(*, with_experiments: bool = False, with_artifacts: bool = False,
             errors.append(f"Experiments are unknown: {exc.message}")
             parts.append(_failed(exc.message))
     return Estate(
-        models=_models_from_catalog(cat, with_artifacts=with_artifacts),
+        models=_models_from_catalog(cat),
         deployments=deployments,
         deployments_known=deployments_known,
         experiments=experiments,

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from webui.core.pagecache import cached_page
 from webui.insights import export, selectors
 from webui.insights.sources import Estate, estate_load
 from webui.jfrogml.errors import JFrogMLError
@@ -100,7 +99,6 @@ def _meta(estate: Estate) -> dict:
 
 @require_GET
 @login_required
-@cached_page
 @_insight_page
 def production(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
@@ -140,11 +138,10 @@ def production(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@cached_page
 @_insight_page
 def hygiene(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)
-    estate = estate_load(with_experiments=True, with_artifacts=True)
+    estate = estate_load(with_experiments=True)
     report = selectors.hygiene(estate)
     if fmt == "json":
         return JsonResponse({**_meta(estate), **export.hygiene(report)})
@@ -159,7 +156,6 @@ def hygiene(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@cached_page
 @_insight_page
 def resources(request: HttpRequest) -> HttpResponse:
     fmt = _format(request)

@@ -14,6 +14,7 @@ repeating the call.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -30,7 +31,7 @@ from django.core.cache import caches
 
 from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
-from webui.jfrogml.freshness import Freshness, note_due
+from webui.jfrogml.freshness import Freshness
 from webui.jfrogml.locks import lock, uses_redis
 
 log = logging.getLogger("pond.jfrogml.cache")
@@ -48,10 +49,6 @@ DEFAULT_TTLS = {
     "experiments": 30.0,
     "experiment": 60.0,
 }
-
-
-# How long a page built from a value being refetched in the background is kept.
-REVALIDATING_PAGE_SECONDS = 5.0
 
 
 def ttl(resource: str) -> float:
@@ -178,23 +175,6 @@ def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) ->
 def read_through(
     key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
 ) -> Cached[T]:
-    result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
-    fetched = result.freshness.fetched_at
-    due = (fetched.timestamp() if fetched is not None else 0.0) + ttl_seconds
-    now = time.time()
-    if due <= now and not result.freshness.stale:
-        # Answered past its TTL while a background refetch runs (stale-while-revalidate):
-        # good to show now, and a page built from it is rebuilt shortly, when the
-        # refetch has most likely landed, rather than on every view meanwhile.
-        due = now + min(ttl_seconds, REVALIDATING_PAGE_SECONDS)
-    # A page built from this value is due for rebuilding when the value is.
-    note_due(due)
-    return result
-
-
-def _read_through(
-    key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
-) -> Cached[T]:
     """The cached value of `key` if younger than `ttl_seconds`, else fetch() it.
 
     With `revalidate_seconds`, an entry up to that much older than its TTL is
@@ -211,7 +191,7 @@ def _read_through(
         if age < ttl_seconds:
             return _as_cached(entry)
         if age < ttl_seconds + revalidate_seconds:
-            _background.submit(copy_context().run, _revalidate, k, key, fetch, ttl_seconds)
+            _background().submit(copy_context().run, _revalidate, k, key, fetch, ttl_seconds)
             failure = _get(k + ":err")
             if failure is not None and failure["t"] > entry["t"]:
                 # A refetch failed since this value was fetched: say so on the page.
@@ -251,7 +231,10 @@ def _read_through(
 # Lock files for single-flight fills, whatever the number of keys asked for.
 FILL_LOCK_STRIPES = 256
 
-_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jfrogml-revalidate")
+@functools.cache
+def _background() -> ThreadPoolExecutor:
+    """Background refetches of this process, made on first use (not at import)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="jfrogml-revalidate")
 
 
 def _revalidate(k: str, key: str, fetch: Callable[[], Any], ttl_seconds: float) -> None:

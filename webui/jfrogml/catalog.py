@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -44,13 +44,35 @@ from webui.jfrogml.resources import Model, ModelVersion
 
 log = logging.getLogger("pond.jfrogml.catalog")
 
-# A model row: (id, name, description, framework, task_type, tags, latest_version,
-# versions_count, created_ts, updated_ts, created_by, versions, versions_at); versions
-# is a tuple of (id, version, status, created_ts, artifact_path), or None when not
-# fetched yet; versions_at is when they were fetched.
-ID, NAME, DESCRIPTION, FRAMEWORK, TASK_TYPE, TAGS, LATEST, COUNT, CREATED, UPDATED, CREATED_BY, VERSIONS, VERSIONS_AT = range(13)
-# In a version tuple:
-V_ID, V_LABEL, V_STATUS, V_CREATED, V_ARTIFACT = range(5)
+
+
+class VersionRow(NamedTuple):
+    """A version as the catalog keeps it (times as POSIX timestamps)."""
+
+    id: str
+    label: str
+    status: str
+    created: float | None
+    artifact_path: str
+
+
+class ModelRow(NamedTuple):
+    """A model as the catalog keeps it, with its versions in creation order (None
+    when they were not fetched yet; `versions_at` is when they were)."""
+
+    id: str
+    name: str
+    description: str
+    framework: str
+    task_type: str
+    tags: tuple[str, ...]
+    latest_version: str | None
+    versions_count: int | None
+    created: float | None
+    updated: float | None
+    created_by: str | None
+    versions: tuple[VersionRow, ...] | None
+    versions_at: float | None
 
 
 def _setting(name: str, default: float) -> float:
@@ -65,18 +87,23 @@ def dt(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
 
-def _compact_versions(versions: Iterable[ModelVersion]) -> tuple:
-    """Version tuples in creation order (the upstream may list newest first)."""
+def _compact_versions(versions: Iterable[ModelVersion]) -> tuple[VersionRow, ...]:
+    """Version rows in creation order (the upstream may list newest first)."""
     ordered = sorted(versions, key=lambda v: (v.created_at is None, _ts(v.created_at) or 0.0, v.id))
-    return tuple((v.id, v.version, v.status, _ts(v.created_at), v.artifact_path or "") for v in ordered)
+    return tuple(VersionRow(v.id, v.version, v.status, _ts(v.created_at), v.artifact_path or "") for v in ordered)
 
 
-def model_row(model: Model, versions: list[ModelVersion] | tuple | None, versions_at: float | None = None) -> tuple:
-    """A compact row; `versions` as ModelVersion objects (just fetched) or stored tuples."""
-    if versions is not None and not (isinstance(versions, tuple) and (not versions or isinstance(versions[0], tuple))):
+def model_row(
+    model: Model, versions: list[ModelVersion] | tuple[VersionRow, ...] | None, versions_at: float | None = None
+) -> ModelRow:
+    """A compact row; `versions` as a list of ModelVersion (just fetched) or a tuple of
+    kept version rows."""
+    if isinstance(versions, tuple):
+        versions = tuple(v if isinstance(v, VersionRow) else VersionRow(*v) for v in versions)
+    elif versions is not None:
         versions = _compact_versions(versions)
         versions_at = versions_at or time.time()
-    return (
+    return ModelRow(
         model.id,
         model.name,
         model.description,
@@ -93,19 +120,19 @@ def model_row(model: Model, versions: list[ModelVersion] | tuple | None, version
     )
 
 
-def row_model(row: tuple) -> Model:
+def row_model(row: ModelRow) -> Model:
     return Model(
-        id=row[ID],
-        name=row[NAME],
-        description=row[DESCRIPTION],
-        framework=row[FRAMEWORK],
-        task_type=row[TASK_TYPE],
-        tags=row[TAGS],
-        latest_version=row[LATEST],
-        versions_count=row[COUNT],
-        created_at=dt(row[CREATED]),
-        updated_at=dt(row[UPDATED]),
-        created_by=row[CREATED_BY],
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        framework=row.framework,
+        task_type=row.task_type,
+        tags=row.tags,
+        latest_version=row.latest_version,
+        versions_count=row.versions_count,
+        created_at=dt(row.created),
+        updated_at=dt(row.updated),
+        created_by=row.created_by,
     )
 
 
@@ -115,17 +142,17 @@ class OverviewFigures:
     version_count: int
     version_status_counts: dict[str, int]
     recent_models: tuple[Model, ...]
-    # (model, version tuple) for versions in staging, newest first.
-    awaiting_review: tuple[tuple[Model, tuple], ...]
+    # (model, version row) for versions in staging, newest first.
+    awaiting_review: tuple[tuple[Model, VersionRow], ...]
 
 
-def _signature(row: tuple) -> tuple:
-    return (row[UPDATED], row[COUNT], row[LATEST])
+def _signature(row: ModelRow) -> tuple:
+    return (row.updated, row.versions_count, row.latest_version)
 
 
 @dataclass
 class Catalog:
-    rows: list[tuple]
+    rows: list[ModelRow]
     built_at: float
     complete: bool
     full_at: float
@@ -133,13 +160,13 @@ class Catalog:
     # model id -> when a write through Pond patched it; a refresh that started
     # earlier keeps these rows instead of overwriting them with older data.
     patched: dict[str, float] = field(default_factory=dict)
-    by_id: dict[str, tuple] = field(default_factory=dict)
+    by_id: dict[str, ModelRow] = field(default_factory=dict)
     haystack: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.by_id = {row[ID]: row for row in self.rows}
+        self.by_id = {row.id: row for row in self.rows}
         # Per-model sets of version statuses, for the "has a version in status X" filter.
-        self.statuses = [frozenset(v[2] for v in (row[VERSIONS] or ())) for row in self.rows]
+        self.statuses = [frozenset(v.status for v in (row.versions or ())) for row in self.rows]
         self._facets: dict[str, list[tuple[str, int]]] | None = None
         # Figures over every row, computed at most once per loaded catalog (a process
         # keeps one catalog per stamp): see `once`.
@@ -147,7 +174,7 @@ class Catalog:
         # One lower-cased string per model: a substring test over 10,000 of them
         # takes about a millisecond.
         self.haystack = [
-            "\x00".join([row[NAME] or "", row[DESCRIPTION] or "", *row[TAGS]]).lower() for row in self.rows
+            "\x00".join([row.name or "", row.description or "", *row.tags]).lower() for row in self.rows
         ]
 
     @property
@@ -165,11 +192,11 @@ class Catalog:
             task_types: Counter = Counter()
             tags: Counter = Counter()
             for row in self.rows:
-                if row[FRAMEWORK]:
-                    frameworks[row[FRAMEWORK]] += 1
-                if row[TASK_TYPE]:
-                    task_types[row[TASK_TYPE]] += 1
-                tags.update(set(row[TAGS]))
+                if row.framework:
+                    frameworks[row.framework] += 1
+                if row.task_type:
+                    task_types[row.task_type] += 1
+                tags.update(set(row.tags))
             self._facets = {
                 "frameworks": sorted(frameworks.items()),
                 "task_types": sorted(task_types.items()),
@@ -190,49 +217,49 @@ class Catalog:
         def count() -> Counter:
             counts: Counter = Counter()
             for row in self.rows:
-                for version in row[VERSIONS] or ():
-                    counts[version[2]] += 1
+                for version in row.versions or ():
+                    counts[version.status] += 1
             return counts
 
         return Counter(self.once("version_status_counts", count))
 
-    def versions_in_status(self, status: str) -> list[tuple[tuple, tuple]]:
-        """(model row, version tuple) for every version in `status`, newest first."""
+    def versions_in_status(self, status: str) -> list[tuple[ModelRow, VersionRow]]:
+        """(model row, version row) for every version in `status`, newest first."""
 
-        def find() -> list[tuple[tuple, tuple]]:
-            found = [(row, v) for row in self.rows for v in (row[VERSIONS] or ()) if v[2] == status]
-            found.sort(key=lambda pair: pair[1][3] or 0.0, reverse=True)
+        def find() -> list[tuple[ModelRow, VersionRow]]:
+            found = [(row, v) for row in self.rows for v in (row.versions or ()) if v.status == status]
+            found.sort(key=lambda pair: pair[1].created or 0.0, reverse=True)
             return found
 
         return list(self.once(("versions_in_status", status), find))
 
     def model_names(self) -> dict[str, str]:
         """Model id -> name (the id when unnamed)."""
-        return self.once("model_names", lambda: {row[ID]: row[NAME] or row[ID] for row in self.rows})
+        return self.once("model_names", lambda: {row.id: row.name or row.id for row in self.rows})
 
     def version_labels(self) -> dict[str, str]:
         """Version id -> label (the id when unlabelled), across every model."""
         return self.once(
-            "version_labels", lambda: {v[0]: v[1] or v[0] for row in self.rows for v in (row[VERSIONS] or ())}
+            "version_labels", lambda: {v.id: v.label or v.id for row in self.rows for v in (row.versions or ())}
         )
 
     def overview_figures(self, *, recent: int = 8, awaiting: int = 50) -> OverviewFigures:
         """What the overview shows from the catalog, with dates parsed once."""
 
         def figure() -> OverviewFigures:
-            newest = sorted(self.rows, key=lambda r: r[UPDATED] or 0.0, reverse=True)[:recent]
+            newest = sorted(self.rows, key=lambda r: r.updated or 0.0, reverse=True)[:recent]
             models: dict[str, Model] = {}
 
-            def model(row: tuple) -> Model:
-                if row[ID] not in models:
-                    models[row[ID]] = row_model(row)
-                return models[row[ID]]
+            def model(row: ModelRow) -> Model:
+                if row.id not in models:
+                    models[row.id] = row_model(row)
+                return models[row.id]
 
             return OverviewFigures(
                 model_count=len(self.rows),
-                version_count=sum(len(r[VERSIONS] or ()) for r in self.rows)
+                version_count=sum(len(r.versions or ()) for r in self.rows)
                 if self.complete
-                else sum(r[COUNT] or 0 for r in self.rows),
+                else sum(r.versions_count or 0 for r in self.rows),
                 version_status_counts=dict(self.version_status_counts()),
                 recent_models=tuple(model(r) for r in newest),
                 awaiting_review=tuple((model(row), v) for row, v in self.versions_in_status("staging")[:awaiting]),
@@ -257,7 +284,8 @@ _memo: dict[str, Catalog] = {}
 
 def _keys() -> tuple[str, str]:
     ns = upstream_namespace()
-    return f"{ns}:catalog:data", f"{ns}:catalog:stamp"
+    # v2: rows are ModelRow/VersionRow (a catalog stored as plain tuples is rebuilt).
+    return f"{ns}:catalog:v2:data", f"{ns}:catalog:v2:stamp"
 
 
 def save(catalog: Catalog) -> Catalog:
@@ -302,6 +330,16 @@ def _touch(current: Catalog, built_at: float, full_at: float) -> Catalog:
         log.warning("could not store the catalog's stamp", exc_info=True)
     _memo[upstream_namespace()] = _retime(current, stamp)
     return current
+
+
+def catalog_stamp() -> str:
+    """Names the catalog's current rows ("" when there is none): it changes whenever
+    they do (a refresh that found changes, a write through Pond patching a model)."""
+    try:
+        stamp = caches["default"].get(_keys()[1])
+    except Exception:
+        stamp = None
+    return str(_data_id(stamp) or "")
 
 
 def load() -> Catalog | None:
@@ -427,18 +465,18 @@ def catalog_refresh(
         full_every = _setting("JFROG_ML_CATALOG_FULL_REFRESH", 3600)
         models = _fetch_all_models()
         old = previous.by_id if previous is not None else {}
-        rows: dict[str, tuple] = {}
+        rows: dict[str, ModelRow] = {}
         missing: list[str] = []
         changed: list[str] = []
         aging: list[tuple[float, str]] = []
         for model in models:
             before = old.get(model.id)
-            if before is None or before[VERSIONS] is None:
+            if before is None or before.versions is None:
                 rows[model.id] = model_row(model, None)
                 missing.append(model.id)
                 continue
-            fetched_at = before[VERSIONS_AT] if len(before) > VERSIONS_AT else None
-            row = model_row(model, before[VERSIONS], fetched_at or 0.0)
+            fetched_at = before.versions_at
+            row = model_row(model, before.versions, fetched_at or 0.0)
             rows[model.id] = row
             if _signature(before) != _signature(row):
                 changed.append(model.id)
@@ -458,7 +496,7 @@ def catalog_refresh(
                 break
             for model_id, versions in _fetch_versions(need[i : i + chunk]).items():
                 if versions is not None:
-                    rows[model_id] = rows[model_id][:VERSIONS] + (_compact_versions(versions), time.time())
+                    rows[model_id] = rows[model_id]._replace(versions=_compact_versions(versions), versions_at=time.time())
                     done += 1
             if time.time() - last_save > save_every and i + chunk < len(need):
                 _store(rows, started)
@@ -471,9 +509,9 @@ def catalog_refresh(
         return catalog
 
 
-def _store(rows: dict[str, tuple], started: float) -> Catalog:
+def _store(rows: dict[str, ModelRow], started: float) -> Catalog:
     final = list(rows.values())
-    complete = all(row[VERSIONS] is not None for row in final)
+    complete = all(row.versions is not None for row in final)
     catalog = Catalog(rows=final, built_at=started, complete=complete, full_at=started)
     with lock(f"catalog-write:{upstream_namespace()}", timeout=10, blocking=True):
         catalog = _keep_late_patches(catalog, started)
@@ -497,7 +535,7 @@ def _keep_late_patches(catalog: Catalog, started: float) -> Catalog:
     late = {mid: at for mid, at in current.patched.items() if at >= started}
     if not late:
         return catalog
-    rows = [row for row in catalog.rows if row[ID] not in late]
+    rows = [row for row in catalog.rows if row.id not in late]
     rows.extend(current.by_id[mid] for mid in late if mid in current.by_id)
     return Catalog(
         rows=rows, built_at=catalog.built_at, complete=catalog.complete, full_at=catalog.full_at, patched=late
@@ -550,11 +588,11 @@ def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
     """Put the model (and its versions, if known) into the catalog after a write."""
     new_versions = list(versions) if versions is not None else None
 
-    def change(rows: list[tuple]) -> list[tuple]:
+    def change(rows: list[ModelRow]) -> list[ModelRow]:
         for i, row in enumerate(rows):
-            if row[ID] == model.id:
+            if row.id == model.id:
                 if new_versions is None:
-                    rows[i] = model_row(model, row[VERSIONS], row[VERSIONS_AT] if len(row) > VERSIONS_AT else None)
+                    rows[i] = model_row(model, row.versions, row.versions_at)
                 else:
                     rows[i] = model_row(model, new_versions)
                 return rows
@@ -570,7 +608,7 @@ def reset_local_state() -> None:
 
 
 def remove_model(model_id: str) -> None:
-    _patch(model_id, lambda rows: [row for row in rows if row[ID] != model_id])
+    _patch(model_id, lambda rows: [row for row in rows if row.id != model_id])
 
 
 __all__ = ["Catalog", "Unavailable", "catalog_refresh", "get_catalog", "load", "remove_model", "row_model", "upsert_model"]

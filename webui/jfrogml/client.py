@@ -31,9 +31,9 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from webui.core.redact import credential_secrets, redact
 from webui.jfrogml import errors
 from webui.jfrogml.breaker import Breaker
+from webui.jfrogml.redact import credential_secrets, redact
 from webui.jfrogml.resources import (
     Deployment,
     Experiment,

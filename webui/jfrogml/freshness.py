@@ -2,53 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-
-class Reads:
-    """What the data read while building one page said about it (see webui.core.pagecache).
-
-    `degraded`: some of it was stale or failed upstream, so the page is a fallback.
-    `due`: the earliest moment some of it is due for refetch.
-    One object is shared by the context copies the service layer's worker threads
-    run in, so their reads count too.
-    """
-
-    def __init__(self) -> None:
-        self.degraded = False
-        self.due: float | None = None
-        self._lock = threading.Lock()
-
-    def note_due(self, when: float) -> None:
-        with self._lock:
-            if self.due is None or when < self.due:
-                self.due = when
-
-
-_reads: ContextVar[Reads | None] = ContextVar("pond_page_reads", default=None)
-
-
-@contextlib.contextmanager
-def tracking() -> Iterator[Reads]:
-    """Record what the data read inside the block said about itself."""
-    reads = Reads()
-    token = _reads.set(reads)
-    try:
-        yield reads
-    finally:
-        _reads.reset(token)
-
-
-def note_due(when: float) -> None:
-    reads = _reads.get()
-    if reads is not None:
-        reads.note_due(when)
 
 
 @dataclass(frozen=True)
@@ -57,12 +13,6 @@ class Freshness:
     age_seconds: float | None
     stale: bool = False
     error: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.stale or self.error:
-            reads = _reads.get()
-            if reads is not None:
-                reads.degraded = True
 
     @classmethod
     def live(cls) -> Freshness:

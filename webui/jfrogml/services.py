@@ -14,6 +14,7 @@ Unavailable (and OperationUnsupported for extension operations).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import Counter
@@ -23,6 +24,8 @@ from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 from webui.jfrogml import cache, catalog
 from webui.jfrogml.cache import Cached
@@ -70,20 +73,17 @@ SORTS = {"name", "-name", "updated", "-updated", "versions", "-versions", "frame
 COMPARE_MIN, COMPARE_MAX = 2, 10
 MAX_PER_PAGE = 200
 
-def _pool_size() -> int:
-    from django.conf import settings
-
-    return int(getattr(settings, "JFROG_ML_POOL_THREADS", 8))
-
-
-# Shared by every request thread; tasks never wait on other tasks of this pool, so a
-# full pool only queues, never deadlocks.
-_pool = ThreadPoolExecutor(max_workers=_pool_size(), thread_name_prefix="jfrogml")
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """Shared by every request thread of this process, made on first use (not at import:
+    a forked worker must not inherit a parent's threads). Tasks never wait on other
+    tasks of this pool, so a full pool only queues, never deadlocks."""
+    return ThreadPoolExecutor(max_workers=settings.JFROG_ML_POOL_THREADS, thread_name_prefix="jfrogml")
 
 
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:
     """Run independent upstream reads concurrently; raise the first error in order."""
-    futures = [_pool.submit(copy_context().run, call) for call in calls]
+    futures = [_pool().submit(copy_context().run, call) for call in calls]
     results: list[Any] = []
     first_error: BaseException | None = None
     for future in futures:
@@ -300,7 +300,7 @@ def overview(*, recent: int = 8) -> Overview:
         running_experiments=running,
         experiment_count=len(exp_list),
         awaiting_review=[
-            ReviewItem(model=model, version_id=v[0], version=v[1], created_at=catalog.dt(v[3]))
+            ReviewItem(model=model, version_id=v.id, version=v.label, created_at=catalog.dt(v.created))
             for model, v in figures.awaiting_review
         ],
         catalog_age=cat.age_seconds,
@@ -373,7 +373,6 @@ def model_list(
     deployments, dep_fresh = _deployments_or_empty()
 
     needle = (q or "").strip().lower()
-    C = catalog
     key = sort.lstrip("-")
     reverse = sort.startswith("-")
     # Every row in this sort's order, computed once per loaded catalog: filtering keeps
@@ -384,9 +383,9 @@ def model_list(
     selected = [
         rows[i]
         for i in order
-        if (not framework or rows[i][C.FRAMEWORK] == framework)
-        and (not task_type or rows[i][C.TASK_TYPE] == task_type)
-        and (not tag or tag in rows[i][C.TAGS])
+        if (not framework or rows[i].framework == framework)
+        and (not task_type or rows[i].task_type == task_type)
+        and (not tag or tag in rows[i].tags)
         and (not has_status or has_status in statuses[i])
         and (not needle or needle in haystack[i])
     ]
@@ -398,9 +397,9 @@ def model_list(
     summaries = _derive("deployments", "summaries", deployments, lambda: _summaries(deployments))
     out = [
         ModelRow(
-            model=C.row_model(row),
-            deployment_status=summaries.get(row[C.ID], DeploymentSummary()),
-            version_status_counts=dict(Counter(v[2] for v in (row[C.VERSIONS] or ()))),
+            model=catalog.row_model(row),
+            deployment_status=summaries.get(row.id, DeploymentSummary()),
+            version_status_counts=dict(Counter(v.status for v in (row.versions or ()))),
         )
         for row in window
     ]
@@ -425,17 +424,16 @@ def model_list(
     )
 
 
-def _sorted_indexes(rows: list[tuple], key: str, reverse: bool) -> list[int]:
-    C = catalog
+def _sorted_indexes(rows: list[catalog.ModelRow], key: str, reverse: bool) -> list[int]:
     if key == "name":
-        sort_key, backwards = (lambda i: ((rows[i][C.NAME] or "").lower(), rows[i][C.ID])), reverse
+        sort_key, backwards = (lambda i: ((rows[i].name or "").lower(), rows[i].id)), reverse
     elif key == "updated":
         # "updated" means most recent first; "-updated" oldest first.
-        sort_key, backwards = (lambda i: (rows[i][C.UPDATED] or 0.0, rows[i][C.ID])), not reverse
+        sort_key, backwards = (lambda i: (rows[i].updated or 0.0, rows[i].id)), not reverse
     elif key == "versions":
-        sort_key, backwards = (lambda i: (rows[i][C.COUNT] or 0, (rows[i][C.NAME] or "").lower())), not reverse
+        sort_key, backwards = (lambda i: (rows[i].versions_count or 0, (rows[i].name or "").lower())), not reverse
     else:
-        sort_key = lambda i: ((rows[i][C.FRAMEWORK] or "\uffff").lower(), (rows[i][C.NAME] or "").lower())  # noqa: E731
+        sort_key = lambda i: ((rows[i].framework or "\uffff").lower(), (rows[i].name or "").lower())  # noqa: E731
         backwards = reverse
     return sorted(range(len(rows)), key=sort_key, reverse=backwards)
 
@@ -719,10 +717,10 @@ def _deployment_labels(cat: catalog.Catalog | None, d: Deployment) -> tuple[str 
     if cat is None:
         return None, None
     row = cat.by_id.get(d.model_id or "")
-    name = (row[catalog.NAME] or row[catalog.ID]) if row is not None else None
-    for v in (row[catalog.VERSIONS] or ()) if row is not None else ():
-        if v[0] == d.model_version_id:
-            return name, v[1] or v[0]
+    name = (row.name or row.id) if row is not None else None
+    for v in (row.versions or ()) if row is not None else ():
+        if v.id == d.model_version_id:
+            return name, v.label or v.id
     # A version listed under another model (or none): the index of every version.
     return name, cat.version_labels().get(d.model_version_id or "") if d.model_version_id else None
 
@@ -897,6 +895,23 @@ def version_delete(*, model_id: str, version_id: str) -> None:
     model_id = _require("model_id", model_id)
     get_client().delete_model_version(model_id, _require("version_id", version_id))
     _after_model_write(model_id)
+
+
+def model_read_fresh(*, model_id: str) -> tuple[Model, list[ModelVersion]]:
+    """The model and its versions as JFrog ML holds them now, not through the cache:
+    decisions are taken on that (pages show cached data with its age)."""
+    client = get_client()
+    return client.get_model(model_id), list(client.list_model_versions(model_id))
+
+
+def version_read_fresh(*, model_id: str, version_id: str) -> ModelVersion:
+    """One version as JFrog ML holds it now (see `model_read_fresh`)."""
+    return get_client().get_model_version(model_id, version_id)
+
+
+def deployments_read_fresh() -> list[Deployment]:
+    """Every deployment as JFrog ML lists it now, not through the cache."""
+    return list(get_client().list_deployments())
 
 
 def version_set_status(*, model_id: str, version_id: str, status: str) -> ModelVersion:

@@ -41,7 +41,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from webui.jfrogml import services as upstream
-from webui.jfrogml.client import get_client
 from webui.jfrogml.errors import JFrogMLError, NotFound, OperationUnsupported
 from webui.jfrogml.locks import lock
 from webui.reviews import webhooks
@@ -276,7 +275,7 @@ def _status_now(decision: Decision, step: DecisionStep) -> str:
     """JFrog ML's status of the step's version, read afresh. NotFound passes through;
     no answer raises _NoAnswer."""
     try:
-        return str(get_client().get_model_version(decision.model_id, step.version_id).status or "")
+        return str(upstream.version_read_fresh(model_id=decision.model_id, version_id=step.version_id).status or "")
     except NotFound:
         raise
     except JFrogMLError as exc:
@@ -320,7 +319,7 @@ def _deployment_name(decision: Decision, step: DecisionStep) -> str:
 
 def _existing_deployment(decision: Decision, step: DecisionStep, name: str) -> str | None:
     try:
-        deployments = get_client().list_deployments()
+        deployments = upstream.deployments_read_fresh()
     except JFrogMLError as exc:
         raise _NoAnswer(exc) from None
     for deployment in deployments:
@@ -542,15 +541,7 @@ def _conclude(decision: Decision) -> ApplyResult:
             )
         if state != before and state != Decision.APPLYING:
             webhooks.decision_announce(entry=decision.entry, result=result)
-    if state != before:
-        _refresh_pages()
     return result
-
-
-def _refresh_pages() -> None:
-    from webui.core.pagecache import bump_generation
-
-    bump_generation()
 
 
 # --- recovery ---------------------------------------------------------------------------

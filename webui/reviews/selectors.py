@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from webui.jfrogml.metrics import metric_direction
+from webui.reviews.effective import EffectiveStatus, version_effective_status
 from webui.reviews.models import Decision, DecisionStep, LedgerEntry, ReviewRequest
 
 # --- the queue -------------------------------------------------------------------------------
@@ -72,6 +73,26 @@ def model_applied_entries(*, model_id: str) -> QuerySet[LedgerEntry]:
 def ledger_for_versions(*, model_id: str) -> list[LedgerEntry]:
     """The applied entries that effective statuses are computed from (one query)."""
     return list(model_applied_entries(model_id=model_id))
+
+
+@dataclass(frozen=True)
+class VersionPromotions:
+    """What a version's page shows of Pond's record: its effective status, its ledger
+    (oldest first) and the request pending for it, if any."""
+
+    status: EffectiveStatus
+    history: list[LedgerEntry]
+    pending: ReviewRequest | None
+
+
+def version_promotions(*, model_id: str, version: Any) -> VersionPromotions:
+    """One read of the version's ledger serves both its history and its status."""
+    history = list(version_history(model_id=model_id, version_id=str(version.id)))
+    return VersionPromotions(
+        status=version_effective_status(version=version, ledger_entries=history),
+        history=history,
+        pending=pending_requests().filter(model_id=model_id, version_id=str(version.id)).first(),
+    )
 
 
 # --- what was in production when ----------------------------------------------------------------

@@ -19,9 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from webui.dashboard.roles import ADMIN, role_of
+from webui.core.roles import ADMIN, role_of
 from webui.jfrogml import services as upstream
-from webui.jfrogml.client import get_client
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews import evidence, webhooks
 from webui.reviews.decisions import (
@@ -118,16 +117,14 @@ def situation_read(*, model_id: str, version_id: str, fresh: bool = False) -> Si
     Raises NotFound for an unknown model or version.
     """
     if fresh:
-        client = get_client()
-        model = client.get_model(model_id)
-        versions = list(client.list_model_versions(model_id))
+        model, versions = upstream.model_read_fresh(model_id=model_id)
     else:
         data = upstream.model_overview(model_id=model_id)
         model, versions = data.model, list(data.versions)
     candidate = next((v for v in versions if str(v.id) == str(version_id)), None)
     if candidate is None:
         if fresh:
-            candidate = get_client().get_model_version(model_id, version_id)
+            candidate = upstream.version_read_fresh(model_id=model_id, version_id=version_id)
         else:
             candidate = upstream.version_detail(model_id=model_id, version_id=version_id).version
         versions.append(candidate)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from webui.core.decorators import authorize, upstream_page
 from webui.core.exports import csv_response
-from webui.dashboard.decorators import authorize, upstream_page
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews import audit, evidence, selectors, services
 from webui.reviews.forms import (
@@ -92,6 +92,7 @@ def promotion_request_new(request: HttpRequest, model_id: str, version_id: str) 
             "rules_by_target": rules_by_target,
             "comparison": comparison,
             "pending": selectors.pending_requests().filter(model_id=model_id, version_id=version_id).first(),
+            "history": selectors.version_history(model_id=model_id, version_id=version_id),
             "can_direct": services.direct_promotion_allowed(user=request.user),
         },
         status=status,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-from webui.dashboard.roles import ROLE_ORDER
+from webui.core.roles import ROLE_ORDER
 
 ANYONE = "*"
 VARIABLE = "POND_OIDC_ROLE_MAP"

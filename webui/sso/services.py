@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from webui.dashboard.roles import ROLE_ORDER, ensure_roles
+from webui.core.roles import ROLE_ORDER, ensure_roles
 from webui.sso.errors import SignInInvalid, SignInRefused
 from webui.sso.models import SsoIdentity
 from webui.sso.rolemap import ANYONE, groups_in, parse_role_map, roles_for
@@ -92,10 +92,6 @@ def sso_roles_apply(*, user: Any, roles: set[str]) -> bool:
         ",".join(sorted(held)) or "none",
         ",".join(sorted(roles)) or "none",
     )
-    # Rendered pages are kept per role: a change of roles is a write, like an admin's.
-    from webui.core.pagecache import bump_generation
-
-    transaction.on_commit(bump_generation)
     return True
 
 

@@ -228,9 +228,9 @@ def _catalog_names() -> tuple[dict[str, str], dict[str, str]]:
     models: dict[str, str] = {}
     versions: dict[str, str] = {}
     for row in loaded.rows:
-        models[row[catalog.ID]] = row[catalog.NAME] or row[catalog.ID]
-        for version in row[catalog.VERSIONS] or ():
-            versions[version[0]] = version[1] or version[0]
+        models[row.id] = row.name or row.id
+        for version in row.versions or ():
+            versions[version.id] = version.label or version.id
     return models, versions
 
 

@@ -100,24 +100,22 @@ def _versions_seen() -> None:
     """Every version status the refresh read, against what Pond last saw: a change
     made outside Pond is recorded and flagged (webui.activity.observed)."""
     from webui.activity.observed import SeenVersion, versions_seen
-    from webui.core.pagecache import bump_generation
     from webui.jfrogml import catalog
 
     cat = catalog.get_catalog()
     seen = (
         SeenVersion(
-            row[catalog.ID],
-            row[catalog.NAME] or "",
-            v[catalog.V_ID],
-            v[catalog.V_LABEL] or "",
-            v[catalog.V_STATUS] or "",
-            as_of=datetime.fromtimestamp(row[catalog.VERSIONS_AT], UTC),
+            row.id,
+            row.name or "",
+            v.id,
+            v.label or "",
+            v.status or "",
+            as_of=datetime.fromtimestamp(row.versions_at, UTC),
         )
         for row in cat.rows
         # A row keeps the version list of its last fetch (unchanged models are not
         # fetched every run): each status is as old as that fetch.
-        if len(row) > catalog.VERSIONS_AT and row[catalog.VERSIONS_AT]
-        for v in (row[catalog.VERSIONS] or ())
+        if row.versions_at
+        for v in (row.versions or ())
     )
-    if versions_seen(seen):
-        bump_generation()  # the pages that show the flag
+    versions_seen(seen)

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from webui.dashboard.roles import ensure_roles
+    from webui.core.roles import ensure_roles
 
     ensure_roles(apps)
 

@@ -153,7 +153,7 @@ def freshness_text(freshness: Any) -> str:
 @register.simple_tag
 def role_of(user: Any) -> str:
     """The user's strongest role, for the navigation."""
-    from webui.dashboard.roles import role_of as _role_of
+    from webui.core.roles import role_of as _role_of
 
     return _role_of(user)
 

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
 from webui.activity.services import activity_record, edits
-from webui.core.pagecache import cached_page
-from webui.dashboard.decorators import authorize, upstream_page
+from webui.core.decorators import authorize, upstream_page
 from webui.dashboard.forms import (
     DeploymentForm,
     DeploymentUpdateForm,
@@ -30,7 +29,6 @@ from webui.jfrogml.errors import JFrogMLError, NotFound
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def deployment_list(request: HttpRequest) -> HttpResponse:
     data = services.deployment_list()
@@ -74,7 +72,6 @@ def deployment_status_json(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def deployment_detail(request: HttpRequest, deployment_id: str) -> HttpResponse:
     data = services.deployment_detail(deployment_id=deployment_id)

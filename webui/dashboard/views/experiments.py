@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
 from webui.activity.services import activity_record, creators, edits, jsonable
-from webui.core.pagecache import cached_page
-from webui.dashboard.decorators import authorize, upstream_page
+from webui.core.decorators import authorize, upstream_page
 from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, page_of, selected_ids
 from webui.dashboard.views.models import _render_compare
@@ -31,7 +30,6 @@ class ExperimentFilterForm(forms.Form):
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def experiment_list(request: HttpRequest) -> HttpResponse:
     form = ExperimentFilterForm(request.GET)
@@ -62,7 +60,6 @@ def _common_metrics(experiments: list) -> list[str]:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def experiment_detail(request: HttpRequest, experiment_id: str) -> HttpResponse:
     data = services.experiment_detail(experiment_id=experiment_id)
@@ -74,7 +71,6 @@ def experiment_detail(request: HttpRequest, experiment_id: str) -> HttpResponse:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def experiments_compare(request: HttpRequest) -> HttpResponse:
     ids, problem = selected_ids(request.GET, "e")

@@ -13,10 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from webui.activity.models import Activity
 from webui.activity.observed import SeenVersion, standing, unexplained, versions_seen
 from webui.activity.services import activity_record, creators, edits, fit_text, jsonable
+from webui.core.decorators import authorize, upstream_page
 from webui.core.exports import csv_response
-from webui.core.pagecache import cached_page
 from webui.dashboard.charts import Point, bar_chart
-from webui.dashboard.decorators import authorize, upstream_page
 from webui.dashboard.forms import (
     DestructiveForm,
     RegistryModelForm,
@@ -24,9 +23,12 @@ from webui.dashboard.forms import (
     add_upstream_errors,
 )
 from webui.dashboard.views._common import cleaned_or_default, selected_ids
+from webui.insights import panels
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import VERSION_STATUSES
+from webui.reviews.effective import versions_effective_status
+from webui.reviews.selectors import ledger_for_versions, version_promotions
 
 # The service's sort keys: "updated" and "versions" put the most recent / most first.
 MODEL_SORTS = [
@@ -66,7 +68,6 @@ class VersionFilterForm(forms.Form):
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def model_list(request: HttpRequest) -> HttpResponse:
     form = ModelFilterForm(request.GET)
@@ -108,7 +109,6 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
     data = services.model_overview(model_id=model_id)
@@ -136,6 +136,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
             ),
         )
     metric = params["metric"] if params["metric"] in metric_names else (metric_names[0] if metric_names else "")
+    applied = ledger_for_versions(model_id=model_id)
     return render(
         request,
         "dashboard/model_detail.html",
@@ -151,6 +152,11 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
             "metric": metric,
             "metric_names": metric_names,
             "version_names": {v.id: v.label for v in data.versions},
+            # Pond's record of the versions, read once for their statuses and the trend.
+            "statuses": versions_effective_status(versions=versions, ledger_entries=applied),
+            "trend": panels.metric_trend(
+                data=data, metric=metric, ledger_entries=applied, query=request.GET, param="metric"
+            ),
         },
     )
 
@@ -332,7 +338,6 @@ def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def version_detail(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
     data = services.version_detail(model_id=model_id, version_id=version_id)
@@ -348,6 +353,7 @@ def version_detail(request: HttpRequest, model_id: str, version_id: str) -> Http
             "observed_list": list(_observed(data.model, [data.version]).values()),
             "compare_with": production[:1],
             "version_names": {data.version.id: data.version.label},
+            "promotions": version_promotions(model_id=model_id, version=data.version),
         },
     )
 
@@ -481,7 +487,6 @@ def _model_fields(model) -> dict:
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def versions_compare(request: HttpRequest, model_id: str) -> HttpResponse:
     ids, problem = selected_ids(request.GET, "v")

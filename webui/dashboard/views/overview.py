@@ -7,15 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from webui.core.pagecache import cached_page
-from webui.dashboard.decorators import upstream_page
+from webui.core.decorators import upstream_page
+from webui.insights import panels
 from webui.jfrogml import services
 from webui.reviews.selectors import models_left_without_production, pending_requests
 
 
 @require_GET
 @login_required
-@cached_page
 @upstream_page
 def overview(request: HttpRequest) -> HttpResponse:
     data = services.overview()
@@ -29,5 +28,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "pending_requests": requests,
             # A failed rollback left these without production: said first, at once.
             "without_production": models_left_without_production(),
+            "attention": panels.attention(),
+            "weekly": panels.weekly(),
         },
     )

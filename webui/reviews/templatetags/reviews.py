@@ -1,14 +1,10 @@
-"""Template tags other pages use to show promotions: `{% load reviews %}`.
+"""Template tags other pages use to show promotions: `{% load reviews %}`. They format
+what the view handed over and read no data (webui.reviews.selectors does).
 
-- `{% pending_reviews_count as n %}` — pending requests, for the navigation.
-- `{% version_history model_id version_id %}` — a version's ledger, oldest first.
-- `{% version_status model_id version %}` — a status badge from the effective status
-  (one query); `{% effective_statuses model_id versions as statuses %}` then
-  `{% status_for statuses version %}` for lists (one query for the list).
-- `{% promotion_actions model_id version %}` — request/pending links for a version.
-- `{% production_on_form model_id %}` — "what was in production on …?".
-- `{% without_production_alert %}` — an alert naming every model a failed rollback
-  left without a production version (nothing when there is none; one query).
+- `{% effective_badge status %}` — a badge for an `EffectiveStatus`.
+- `{% status_for statuses version %}` — the badge of a version in a list, from the
+  `{version id: EffectiveStatus}` the view computed from one ledger read.
+- `{{ delta|signed }}` — a delta with its sign.
 """
 
 from __future__ import annotations
@@ -19,36 +15,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from webui.reviews import selectors
-from webui.reviews.effective import (
-    EffectiveStatus,
-    version_effective_status,
-    versions_effective_status,
-)
-from webui.reviews.forms import ProductionOnForm
+from webui.reviews.effective import EffectiveStatus
 
 register = template.Library()
-
-
-@register.simple_tag
-def pending_reviews_count() -> int:
-    return selectors.pending_count()
-
-
-@register.inclusion_tag("reviews/_version_history.html")
-def version_history(model_id: Any, version_id: Any) -> dict:
-    return {
-        "entries": list(selectors.version_history(model_id=str(model_id), version_id=str(version_id))),
-        "model_id": model_id,
-        "version_id": version_id,
-    }
-
-
-@register.simple_tag
-def effective_statuses(model_id: Any, versions: Any) -> dict[str, EffectiveStatus]:
-    return versions_effective_status(
-        versions=list(versions or ()), ledger_entries=selectors.ledger_for_versions(model_id=str(model_id))
-    )
 
 
 def _badge(status: EffectiveStatus) -> SafeString:
@@ -75,41 +44,16 @@ def _badge(status: EffectiveStatus) -> SafeString:
 
 
 @register.simple_tag
+def effective_badge(status: EffectiveStatus | None) -> SafeString:
+    return _badge(status if status is not None else EffectiveStatus("", "upstream"))
+
+
+@register.simple_tag
 def status_for(statuses: dict, version: Any) -> SafeString:
     status = (statuses or {}).get(str(getattr(version, "id", "")))
     if status is None:
         status = EffectiveStatus(str(getattr(version, "status", "") or ""), "upstream")
     return _badge(status)
-
-
-@register.simple_tag
-def version_status(model_id: Any, version: Any) -> SafeString:
-    entries = selectors.model_applied_entries(model_id=str(model_id)).filter(
-        version_id=str(version.id)
-    )
-    return _badge(version_effective_status(version=version, ledger_entries=entries))
-
-
-@register.inclusion_tag("reviews/_promotion_actions.html", takes_context=True)
-def promotion_actions(context: template.Context, model_id: Any, version: Any) -> dict:
-    user = context.get("user")
-    pending = selectors.pending_requests().filter(model_id=str(model_id), version_id=str(version.id)).first()
-    return {
-        "model_id": model_id,
-        "version": version,
-        "pending": pending,
-        "can_request": bool(user and user.has_perm("dashboard.request_promotion")),
-    }
-
-
-@register.inclusion_tag("reviews/_production_on_form.html")
-def production_on_form(model_id: Any) -> dict:
-    return {"model_id": model_id, "form": ProductionOnForm()}
-
-
-@register.inclusion_tag("reviews/_without_production.html")
-def without_production_alert() -> dict:
-    return {"decisions": selectors.models_left_without_production()}
 
 
 @register.filter

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -56,7 +57,12 @@ def upstream_page(view: View) -> View:
             return render(
                 request,
                 "dashboard/unavailable.html",
-                {"error": getattr(exc, "message", "") or str(exc)},
+                {
+                    "error": getattr(exc, "message", "") or str(exc),
+                    # Where Pond asked, and the setting that says so.
+                    "upstream_url": settings.JFROG_ML_URL,
+                    "upstream_setting": "JFROG_ML_URL" if settings.JFROG_ML_URL_CONFIGURED else "POND_SELF_URL",
+                },
                 status=503,
             )
 

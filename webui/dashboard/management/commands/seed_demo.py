@@ -46,7 +46,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _seed_users(self) -> None:
-        from webui.dashboard.roles import ensure_roles
+        from webui.core.roles import ensure_roles
 
         ensure_roles()  # the groups and their rights, whatever state the database is in
         User = get_user_model()
