@@ -42,7 +42,7 @@ DEFAULT_TOKEN_CACHE_SECONDS = 10.0
 TOKEN_CACHE_SIZE = 1024
 
 
-# Pond's roles, by the names of their groups (webui.dashboard.roles). The registry never
+# Pond's roles, by the names of their groups (webui.core.roles). The registry never
 # imports webui, so it names them here; tests/registry/test_roles.py holds the two together.
 ROLE_GROUPS = ("viewer", "engineer", "reviewer", "admin")
 # The registry's own right: a program's account with no Pond role reads and writes with it.
