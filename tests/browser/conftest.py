@@ -43,12 +43,9 @@ def _fast_and_isolated(settings, tmp_path) -> None:
     settings.POND_POLL_INTERVAL = 0.5
     settings.JFROG_ML_READ_TIMEOUT = 5.0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    try:
-        from webui.jfrogml import catalog
+    from webui.jfrogml import catalog
 
-        catalog._memo.clear()  # the last catalog is remembered per upstream URL
-    except (ImportError, AttributeError):
-        pass
+    catalog.reset_local_state()  # the last catalog is remembered per upstream URL
 
 
 @pytest.fixture

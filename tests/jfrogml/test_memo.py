@@ -54,13 +54,12 @@ def test_a_write_by_another_process_is_read_at_once(fault, long_ttl):
     fault.on("GET", "/v1/experiments", json_response(EXPERIMENTS))
     mine = _every_experiment()
     assert _every_experiment() is mine
-    # Another process stores a newer list (its own decoded copy is not ours).
-    kept = dict(cache._memo)
-    cache.reset_local_state()
+    # Another process stores a newer list: the shared entry and its stamp change, this
+    # process' decoded copy does not.
     fault.on("GET", "/v1/experiments", json_response(OTHER))
-    cache.store("experiments:*", services.get_client().list_experiments())
-    cache._memo.clear()
-    cache._memo.update(kept)  # back to this process' view: the old decoded copy
+    newer = services.get_client().list_experiments()
+    full = cache.full_key("experiments:*")
+    caches["default"].set_many({full: {"v": newer, "t": time.time(), "s": "another"}, full + ":stamp": "another"})
     assert [e.id for e in _every_experiment()] == ["exp_9"]
 
 
@@ -87,7 +86,9 @@ def test_a_forgotten_entry_takes_its_stamp_and_decoded_copy_with_it(fault, long_
     _every_experiment()
     cache.forget("experiments:*")
     assert caches["default"].get(cache.full_key("experiments:*") + ":stamp") is None
-    assert cache.full_key("experiments:*") not in cache._memo
+    fault.on("GET", "/v1/experiments", json_response(OTHER))
+    assert [e.id for e in _every_experiment()] == ["exp_9"]
+    assert fault.count("GET", "/v1/experiments") == 2
 
 
 def test_the_experiment_list_page_sorts_and_counts_once_per_list(fault, long_ttl):
@@ -150,15 +151,27 @@ def test_the_model_list_sorts_every_row_once_per_catalog_and_filters_in_that_ord
     assert [r.model.id for r in services.model_list(sort="versions").rows] == ["mdl_4", "mdl_3", "mdl_2", "mdl_1", "mdl_0"]
 
 
-def test_a_new_source_drops_every_figure_kept_from_the_old_one():
+def test_a_figure_is_recomputed_for_a_new_source_not_served_from_the_old_one():
     old, new = ["a", "b"], ["c"]
     assert services._derive("test-family", "count", old, lambda: len(old)) == 2
-    assert services._derive("test-family", "first", old, lambda: old[0]) == "a"
+    assert services._derive("test-family", "count", old, lambda: 99) == 2  # kept for this source
     assert services._derive("test-family", "count", new, lambda: len(new)) == 1
-    # Nothing computed from the old list is kept (nor the old list with it).
-    source, figures = services._derived["test-family"]
-    assert source is new and set(figures) == {"count"}
-    services._derived.pop("test-family")
+    assert services._derive("test-family", "count", list(new), lambda: 7) == 7  # an equal list is another source
+
+
+def test_the_memo_matches_stamps_by_identity_or_equal_value_and_stays_bounded():
+    from webui.jfrogml.memo import Memo
+
+    memo = Memo(maxsize=2)
+    source = ["x"]
+    assert memo.recall("a", source, lambda: 1) == 1
+    assert memo.recall("a", source, lambda: 2) == 1
+    assert memo.recall("a", ["x"], lambda: 3) == 3  # equal, not the same: computed again
+    memo.put("b", "stamp-1", "b1")
+    assert memo.get("b", "stamp-1") == "b1" and memo.get("b", "stamp-2") is None
+    assert memo.get("t", (source, "s")) is None
+    memo.put("t", (source, "s"), "t1")  # the third key: the least recently used ("a") goes
+    assert memo.get("t", (source, "s")) == "t1" and memo.peek("a") is None
 
 
 def test_deployment_labels_come_from_the_models_row_without_indexing_every_version(fault, long_ttl):

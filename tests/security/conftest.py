@@ -54,9 +54,7 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
 def forget_catalog_memo() -> None:
     from webui.jfrogml import catalog
 
-    memo = getattr(catalog, "_memo", None)
-    if isinstance(memo, dict):
-        memo.clear()
+    catalog.reset_local_state()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from django.utils import timezone
 from webui.jfrogml import catalog, services
 from webui.jfrogml.errors import JFrogMLError
 from webui.jfrogml.freshness import Freshness
+from webui.jfrogml.memo import Memo
 from webui.jfrogml.resources import Deployment, Experiment
 
 log = logging.getLogger("pond.insights")
@@ -112,17 +113,12 @@ class Estate:
 # Lookups over the model list of the last estate, by name: estates made from one
 # loaded catalog share its model list (see `_models_from_catalog`), so they share
 # these too instead of indexing 100,000 versions per page. Shared: never mutate.
-_indexes: dict[str, tuple[list, Any]] = {}
+_indexes = Memo(maxsize=32)
 
 
 def shared_index(name: str, models: list[ModelRef], build: Callable[[], Any]) -> Any:
     """build() once per model list (by identity) under `name`; shared, never mutate it."""
-    kept = _indexes.get(name)
-    if kept is not None and kept[0] is models:
-        return kept[1]
-    value = build()
-    _indexes[name] = (models, value)
-    return value
+    return _indexes.recall(name, models, build)
 
 
 def _dt(ts: float | None) -> datetime | None:

@@ -33,6 +33,7 @@ from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.freshness import Freshness
 from webui.jfrogml.locks import lock, uses_redis
+from webui.jfrogml.memo import Memo
 
 log = logging.getLogger("pond.jfrogml.cache")
 
@@ -102,7 +103,7 @@ def _cache():
 # stamp goes with the entry (deleted, expired, or lost with an emptied cache), so
 # this never serves what the shared cache no longer holds.
 MEMO_KEYS = ("experiments:*", "deployments")
-_memo: dict[str, tuple[str, dict]] = {}
+_decoded = Memo(maxsize=32)
 
 
 def _memoized(key: str) -> bool:
@@ -119,9 +120,9 @@ def _get(key: str) -> dict | None:
     try:
         if memoized:
             stamp = _cache().get(key + ":stamp")
-            kept = _memo.get(key)
-            if stamp is not None and kept is not None and kept[0] == stamp:
-                return kept[1]
+            kept = _decoded.get(key, stamp) if stamp is not None else None
+            if kept is not None:
+                return kept
         entry = _valid(_cache().get(key))
     except Exception:  # a corrupt file-cache entry or a backend error: treat as a miss
         log.warning("cache read failed for %s", key, exc_info=True)
@@ -129,7 +130,7 @@ def _get(key: str) -> dict | None:
     # Kept only when the entry is the one the stamp names: two writers racing can
     # leave one's stamp beside the other's entry, and then nothing is kept.
     if memoized and entry is not None and stamp is not None and entry.get("s") == stamp:
-        _memo[key] = (stamp, entry)
+        _decoded.put(key, stamp, entry)
     return entry
 
 
@@ -145,7 +146,7 @@ def _write(key: str, entry: dict, timeout: float) -> None:
         _cache().set(key, entry, timeout=timeout)
         return
     entry = {**entry, "s": uuid.uuid4().hex}
-    _memo.pop(key, None)
+    _decoded.drop(key)
     if uses_redis():
         _cache().set_many({key: entry, key + ":stamp": entry["s"]}, timeout=timeout)
     else:
@@ -153,7 +154,7 @@ def _write(key: str, entry: dict, timeout: float) -> None:
             _cache().delete(key + ":stamp")
             _cache().set(key, entry, timeout=timeout)
             _cache().set(key + ":stamp", entry["s"], timeout=timeout)
-    _memo[key] = (entry["s"], entry)
+    _decoded.put(key, entry["s"], entry)
 
 
 def _set(key: str, value: Any, fetched: float | None = None, *, timeout: float | None = None) -> None:
@@ -165,7 +166,7 @@ def _set(key: str, value: Any, fetched: float | None = None, *, timeout: float |
 
 def reset_local_state() -> None:
     """Forget the entries this process keeps decoded (tests that swap caches call this)."""
-    _memo.clear()
+    _decoded.clear()
 
 
 def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) -> Cached:
@@ -267,7 +268,7 @@ def store(key: str, value: Any) -> None:
 
 def _delete(keys: list[str]) -> None:
     for k in keys:
-        _memo.pop(k, None)
+        _decoded.drop(k)
     keys = keys + [k + ":stamp" for k in keys if _memoized(k)]
     try:
         _cache().delete_many(keys)

@@ -40,6 +40,7 @@ from django.core.cache import caches
 from webui.jfrogml.client import call_purpose, get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.locks import lock
+from webui.jfrogml.memo import Memo
 from webui.jfrogml.resources import Model, ModelVersion
 
 log = logging.getLogger("pond.jfrogml.catalog")
@@ -279,7 +280,12 @@ class Catalog:
 
 # --- storage -------------------------------------------------------------------------
 
-_memo: dict[str, Catalog] = {}
+# The catalog this process last loaded, per upstream, under the id of its rows.
+_loaded = Memo(maxsize=8)
+
+
+def _keep(catalog: Catalog) -> Catalog:
+    return _loaded.put(upstream_namespace(), _data_id(catalog.stamp), catalog)
 
 
 def _keys() -> tuple[str, str]:
@@ -298,8 +304,7 @@ def save(catalog: Catalog) -> Catalog:
         cache.set(stamp_key, catalog.stamp, timeout=keep)
     except Exception:
         log.warning("could not store the catalog", exc_info=True)
-    _memo[upstream_namespace()] = catalog
-    return catalog
+    return _keep(catalog)
 
 
 def _data_id(stamp: object) -> object:
@@ -328,7 +333,7 @@ def _touch(current: Catalog, built_at: float, full_at: float) -> Catalog:
         caches["default"].set(stamp_key, stamp, timeout=_setting("JFROG_ML_STALE_KEEP", 7 * 24 * 3600))
     except Exception:
         log.warning("could not store the catalog's stamp", exc_info=True)
-    _memo[upstream_namespace()] = _retime(current, stamp)
+    _keep(_retime(current, stamp))
     return current
 
 
@@ -351,7 +356,8 @@ def load() -> Catalog | None:
         stamp = cache.get(stamp_key)
     except Exception:
         stamp = None
-    memo = _memo.get(ns)
+    kept = _loaded.peek(ns)
+    memo = kept[1] if kept is not None else None
     if memo is not None and memo.stamp == stamp:
         return memo
     if memo is not None and stamp is not None and memo.stamp and _data_id(memo.stamp) == _data_id(stamp):
@@ -375,7 +381,7 @@ def load() -> Catalog | None:
     )
     if stamp is not None and _data_id(stamp) == catalog.stamp:
         _retime(catalog, stamp)
-    _memo[ns] = catalog
+    _keep(catalog)
     return catalog
 
 
@@ -604,7 +610,7 @@ def upsert_model(model: Model, versions: Iterable[ModelVersion] | None) -> None:
 
 def reset_local_state() -> None:
     """Forget this process' in-memory copy (tests that clear the cache call this)."""
-    _memo.clear()
+    _loaded.clear()
 
 
 def remove_model(model_id: str) -> None:

@@ -33,6 +33,7 @@ from webui.jfrogml.catalog import catalog_refresh  # re-exported for the Celery 
 from webui.jfrogml.client import call_purpose, get_client
 from webui.jfrogml.errors import JFrogMLError, NotFound, ValidationFailed
 from webui.jfrogml.freshness import Freshness
+from webui.jfrogml.memo import Memo
 from webui.jfrogml.metrics import best_values
 from webui.jfrogml.resources import Deployment, Experiment, Model, ModelVersion
 
@@ -97,14 +98,8 @@ def _parallel(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-# family -> (source, {name: value}): figures kept beside the source they came from.
-_derived: dict[str, tuple[Any, dict[str, Any]]] = {}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
-    return a is b
+# family -> {name: value}, under the source the figures came from.
+_derived = Memo(maxsize=32)
 
 
 def _derive(family: str, name: str, source: Any, compute: Callable[[], Any]) -> Any:
@@ -117,11 +112,7 @@ def _derive(family: str, name: str, source: Any, compute: Callable[[], Any]) -> 
     A new source replaces its whole family, so no old list is kept alive by a figure
     nobody asked for since. Results are shared between requests: never mutate them.
     """
-    kept = _derived.get(family)
-    if kept is None or not _same(kept[0], source):
-        kept = (source, {})
-        _derived[family] = kept
-    figures = kept[1]
+    figures = _derived.recall(family, source, dict)
     try:
         return figures[name]
     except KeyError:

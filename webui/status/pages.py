@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import cachetools
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -77,9 +78,9 @@ MANAGER = Viewer(signed_in=True, can_manage=True)
 # two permission queries on every view, so the answer is kept this many seconds per
 # process: a granted or withdrawn permission shows in the header at most this late.
 MANAGER_MEMO_SECONDS = 10.0
-_MANAGER_MEMO_MAX = 10_000
-_manager_memo: dict[tuple, tuple[float, bool]] = {}
 _clock = time.monotonic
+_manager_memo = cachetools.TTLCache(maxsize=10_000, ttl=MANAGER_MEMO_SECONDS, timer=lambda: _clock())
+_manager_lock = threading.Lock()
 
 
 def viewer(request) -> Viewer:
@@ -95,14 +96,13 @@ def viewer(request) -> Viewer:
         user.get_username(),
         getattr(user, "date_joined", None),
     )
-    now = _clock()
-    found = _manager_memo.get(key)
-    if found is None or found[0] <= now:
-        if len(_manager_memo) >= _MANAGER_MEMO_MAX:
-            _manager_memo.clear()
-        found = (now + MANAGER_MEMO_SECONDS, can_manage_share_links(user))
-        _manager_memo[key] = found
-    return MANAGER if found[1] else SIGNED_IN
+    with _manager_lock:
+        found = _manager_memo.get(key)
+    if found is None:
+        found = can_manage_share_links(user)
+        with _manager_lock:
+            _manager_memo[key] = found
+    return MANAGER if found else SIGNED_IN
 
 
 @dataclass(frozen=True)

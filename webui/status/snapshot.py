@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from webui.jfrogml.memo import Memo
 from webui.status import document as built
 from webui.status import watch
 from webui.status.models import DeploymentState
@@ -66,31 +67,26 @@ def shown_to(fresh: StatusFreshness, *, staff: bool) -> StatusFreshness:
     return replace(fresh, error=PUBLIC_POLL_ERROR)
 
 
-# The last document this process published or rebuilt. Only a fallback for when
-# the shared cache misses (cold start, Redis down): without it, every request
+# The last document this process published or rebuilt, with when. Only a fallback
+# for when the shared cache misses (cold start, Redis down): without it, every request
 # during a Redis outage would rebuild the whole document from the database.
-# Replaced whole (one assignment), so that threads never see it half-written.
-_memo: tuple[tuple, float, dict[str, Any]] | None = None
+_published = Memo(maxsize=1)
 
 
-def _scope() -> tuple:
-    # Another cache or database (tests switch them) must not recall this memo.
-    return (repr(settings.CACHES.get("default")), settings.DATABASES["default"]["NAME"])
+def _scope() -> str:
+    # Another cache or database (tests switch them) must not recall this copy.
+    return repr((settings.CACHES.get("default"), settings.DATABASES["default"]["NAME"]))
 
 
 def remember(values: dict[str, Any]) -> None:
-    global _memo
-    _memo = (_scope(), time.monotonic(), dict(values))
+    _published.put("document", _scope(), (time.monotonic(), dict(values)))
 
 
 def _recalled(key: str) -> Any:
-    memo = _memo
-    if memo is None:
+    kept = _published.get("document", _scope())
+    if kept is None or time.monotonic() - kept[0] >= max(settings.POND_POLL_INTERVAL, 5.0):
         return None
-    scope, at, values = memo
-    if scope != _scope() or time.monotonic() - at >= max(settings.POND_POLL_INTERVAL, 5.0):
-        return None
-    return values.get(key)
+    return kept[1].get(key)
 
 
 def _cached(key: str) -> Any:
@@ -109,11 +105,11 @@ def meta() -> dict[str, Any]:
     return watch.current(built.META_KEY) or _cached(built.META_KEY)
 
 
-# What this process derived from the big cached parts, under the stamp of the publish
-# that wrote them: {name: (stamp, value)}. A request whose meta names the same stamp
-# reuses it (no fetch, no decoding); a new publish (a new stamp) replaces it. Entries
-# are replaced whole, so threads never see one half-built.
-_derived: dict[str, tuple[str, Any]] = {}
+# What this process derived from the big cached parts, by name, under the stamp of
+# the publish that wrote them. A request whose meta names the same stamp reuses it (no
+# fetch, no decoding); a new publish (a new stamp) replaces it.
+_derived = Memo(maxsize=64)
+_UNSET = object()
 
 
 def by_stamp(
@@ -126,16 +122,16 @@ def by_stamp(
 ) -> Any:
     """`derive(cached value of key)` (or of `source()`), computed once per stamp in
     this process."""
-    entry = _derived.get(name)
-    if stamp is not None and entry is not None and entry[0] == stamp:
-        return entry[1]
+    kept = _derived.get(name, stamp, _UNSET) if stamp is not None else _UNSET
+    if kept is not _UNSET:
+        return kept
     value = source() if source is not None else _cached(key)
     result = derive(value)
     # Kept under the stamp the value itself carries: a publish between reading the
     # meta and reading this part gives a newer part, never a mislabelled one.
     own = value.get(built.STAMP) if isinstance(value, dict) else None
     if own is not None:
-        _derived[name] = (own, result)
+        _derived.put(name, own, result)
     return result
 
 
