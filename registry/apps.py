@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 def _token_deleted(sender, instance, **kwargs) -> None:
@@ -62,19 +62,6 @@ def _groups_changed(sender, **kwargs) -> None:
     transaction.on_commit(forget_everyone)
 
 
-def _recount(sender, using="default", apps=None, **kwargs) -> None:
-    from registry.rowcount import recount_all
-
-    # After a partial migrate (or one backwards) the table may be older than this code.
-    try:
-        fields = {f.name for f in apps.get_model("registry", "RowCount")._meta.get_fields()} if apps else None
-    except LookupError:
-        return
-    if fields is not None and "changes" not in fields:
-        return
-    recount_all(using)
-
-
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "JFrog ML registry (embedded)"
@@ -103,5 +90,3 @@ class RegistryConfig(AppConfig):
         m2m_changed.connect(_groups_changed, sender=Group.permissions.through, dispatch_uid="registry-group-perms")
         post_save.connect(_groups_changed, sender=Group, dispatch_uid="registry-group-saved")
         post_delete.connect(_groups_changed, sender=Group, dispatch_uid="registry-group-deleted")
-        # `flush` empties the row counts too; it sends post_migrate afterwards.
-        post_migrate.connect(_recount, sender=self, dispatch_uid="registry-recount")

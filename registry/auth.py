@@ -191,33 +191,6 @@ def forget_everyone() -> None:
     token_cache.clear()
 
 
-def remembered_bearer(request) -> Any | None:
-    """The user of the request's bearer token if this process checked it within the TTL
-    and that user may read.
-
-    Such a user passes HasRegistryAccess for a read, so a view may answer a read without
-    DRF's machinery (RegistryApi.dispatch); anything else (no token, an unknown or expired
-    one, basic auth, a user who may not read) returns None: the full path decides."""
-    header = authentication.get_authorization_header(request).split()
-    if len(header) != 2 or header[0].lower() != b"bearer" or token_cache_seconds() <= 0:
-        return None
-    try:
-        token = header[1].decode()
-    except UnicodeDecodeError:
-        return None
-    service_token = settings.REGISTRY_SERVICE_TOKEN
-    if service_token and hmac.compare_digest(token.encode(), service_token.encode()):
-        key = _service_key(service_token)
-    else:
-        key = token_hash(token)
-    cached = token_cache.get(key)
-    if cached is None or not isinstance(cached[1], ApiToken | ServicePrincipal):
-        return None
-    if not may_read(*cached):
-        return None
-    return cached[0]
-
-
 def _service_key(service_token: str) -> str:
     return "service:" + token_hash(f"{settings.REGISTRY_SERVICE_USERNAME}:{service_token}")
 

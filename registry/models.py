@@ -164,23 +164,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
-
-
-class RowCount(models.Model):
-    """The number of rows of a table, kept exact by database triggers (migration 0003).
-
-    Listing models answers `total_count` on every page; counting 10,000 rows each time
-    cost more than the rest of the request. Triggers (not the services) keep it, so bulk
-    seeding and any other writer are counted too. A missing row (a flush, a TRUNCATE of
-    this table) means "unknown": readers count instead, and `post_migrate` recounts.
-    """
-
-    table = models.CharField(primary_key=True, max_length=64)
-    row_count = models.BigIntegerField()
-    # Moves on every insert, update, delete or truncate of the table (migration 0003), and
-    # starts at a random value whenever the row is made: readers that cached something
-    # under one value know it is still true while the value is the same.
-    changes = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.table}: {self.row_count}"

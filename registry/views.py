@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import readcache, selectors, services
+from registry import selectors, services
 from registry.auth import (
     CHANGE_PERM,
     DEPLOY_PERM,
@@ -25,7 +25,6 @@ from registry.auth import (
     BearerTokenAuthentication,
     HasRegistryAccess,
     is_service_principal,
-    remembered_bearer,
 )
 from registry.errors import exception_handler
 from registry.fields import MAX_STORED_ENTRIES
@@ -112,28 +111,6 @@ class RegistryApi(APIView):
     def get_exception_handler(self):
         return exception_handler
 
-    def fast_get(self, request: HttpRequest, **kwargs: Any) -> bytes | None:
-        """The rendered JSON of a 200 answer to GET, for views that have one; None otherwise."""
-        return None
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # The hot reads (a page of models, a model) by a bearer token this process has just
-        # checked skip DRF's request wrapping, negotiation and rendering: what they would
-        # decide is already known (JSON, allowed), and the answer is the same bytes.
-        if request.method == "GET":
-            user = remembered_bearer(request)
-            if user is not None:
-                try:
-                    body = self.fast_get(request, **kwargs)
-                except Exception:  # noqa: BLE001 - bad input, a 404, an error: the full path answers it
-                    body = None
-                if body is not None:
-                    request.user = user  # as DRF's authentication sets it, for the middleware
-                    response = _json(body)
-                    response["Allow"] = ", ".join(self.allowed_methods)
-                    return response
-        return super().dispatch(request, *args, **kwargs)
-
     @property
     def username(self) -> str:
         return self.request.user.get_username()
@@ -142,11 +119,6 @@ class RegistryApi(APIView):
     def by_service_principal(self) -> bool:
         """Pond itself, whose review flow alone moves versions into or out of production."""
         return is_service_principal(self.request.auth)
-
-
-def _json(body: bytes) -> HttpResponse:
-    """A 200 of JSON already rendered (registry.readcache): what Response would have sent."""
-    return HttpResponse(body, content_type="application/json")
 
 
 def _body(
@@ -242,18 +214,11 @@ class ModelListApi(RegistryApi):
         ],
         responses=_responses({200: OpenApiResponse(_list_of("models", "Model", total=True), description="Models list retrieved")}, 400),
     )
-    def get(self, request: Request) -> HttpResponse:
-        return _json(self.fast_get(request))
-
-    def fast_get(self, request: Request | HttpRequest, **kwargs: Any) -> bytes:
+    def get(self, request: Request) -> Response:
         limit = _query_int(request, "limit", default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
         offset = _query_int(request, "offset", default=0, maximum=MAX_OFFSET)
-
-        def build() -> dict[str, Any]:
-            models, total = selectors.model_list(limit=limit, offset=offset)
-            return {"models": [selectors.model_row_json(m) for m in models], "total_count": total}
-
-        return readcache.models.answer(("page", limit, offset), build)
+        models, total = selectors.model_list(limit=limit, offset=offset)
+        return Response({"models": [selectors.model_json(m) for m in models], "total_count": total})
 
     @extend_schema(
         operation_id="createModel",
@@ -278,19 +243,8 @@ class ModelDetailApi(RegistryApi):
         parameters=[MODEL_ID],
         responses=_responses({200: OpenApiResponse(_ref("Model"), description="Model details retrieved")}, 404),
     )
-    def get(self, request: Request, modelId: str) -> HttpResponse:  # noqa: N803 - the spec's name
-        return _json(self.fast_get(request, modelId=modelId))
-
-    def fast_get(self, request: Request | HttpRequest, **kwargs: Any) -> bytes:
-        model_id = kwargs["modelId"]
-
-        def build() -> dict[str, Any]:
-            row = selectors.model_row(model_id)
-            if row is None:
-                raise services.not_found("Model", model_id)
-            return selectors.model_row_json(row)
-
-        return readcache.models.answer(("model", model_id), build)
+    def get(self, request: Request, modelId: str) -> Response:  # noqa: N803 - the spec's name
+        return Response(selectors.model_json(services.get_or_404(RegisteredModel.objects, modelId, "Model")))
 
     @extend_schema(
         operation_id="updateModel",

@@ -1,5 +1,6 @@
-"""`total_count` of the model list comes from a trigger-kept count (registry.rowcount):
-exact whoever writes, one query per page, and a count when the stored one is unknown."""
+"""`total_count` of the model list counts every model, whoever wrote them (the services,
+bulk seeding), on every page, past the end too; and the trigger-kept count that once
+did this is gone from the database (migration 0005)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from registry import ids, rowcount
-from registry.models import RegisteredModel, RowCount
+from registry import ids
+from registry.models import RegisteredModel
 
 pytestmark = pytest.mark.django_db
-
-TABLE = RegisteredModel._meta.db_table
-
-
-def _stored() -> int | None:
-    return RowCount.objects.filter(table=TABLE).values_list("row_count", flat=True).first()
 
 
 def _total(api) -> int:
@@ -41,34 +35,24 @@ def _bulk(n: int, prefix: str = "bulk") -> None:
     )
 
 
-@pytest.fixture(autouse=True)
-def counted(db):
-    # An earlier transactional test's flush may have emptied the count table; its
-    # post_migrate recounts, and so does this.
-    assert rowcount.recount(TABLE) == RegisteredModel.objects.count()
-
-
 def test_the_count_follows_every_writer(api):
     assert _total(api) == 0
     first = api.model("churn")
     api.model("fraud")
-    assert _stored() == 2 and _total(api) == 2
+    assert _total(api) == 2
     _bulk(30)  # seeding and tests write with bulk_create, not through the services
-    assert _stored() == 32 and _total(api) == 32
+    assert _total(api) == 32
     RegisteredModel.objects.filter(name__startswith="bulk-1").delete()  # bulk-1, bulk-10..19
-    assert _stored() == 21 and _total(api) == 21
+    assert _total(api) == 21
     assert api.delete(f"/models/{first['id']}").status_code == 204
-    assert _stored() == 20 and _total(api) == RegisteredModel.objects.count() == 20
+    assert _total(api) == RegisteredModel.objects.count() == 20
 
 
-def test_a_page_is_one_query(api):
+def test_a_page_is_in_creation_order_and_counts_every_model(api):
     _bulk(5)
-    api.get("/models")  # the token is checked once, then remembered
-    with CaptureQueriesContext(connection) as queries:
-        resp = api.get("/models", limit="2", offset="1")
+    resp = api.get("/models", limit="2", offset="1")
     assert resp.json()["total_count"] == 5
     assert [m["name"] for m in resp.json()["models"]] == ["bulk-1", "bulk-2"]
-    assert len(queries.captured_queries) == 1
 
 
 def test_a_page_past_the_end_still_counts(api):
@@ -78,26 +62,11 @@ def test_a_page_past_the_end_still_counts(api):
     assert api.get("/models", limit="0").json() == {"models": [], "total_count": 3}
 
 
-def test_an_unknown_count_is_counted_and_recount_restores_it(api):
-    _bulk(4)
-    RowCount.objects.filter(table=TABLE).delete()
-    assert _total(api) == 4
-    _bulk(2, prefix="more")  # the triggers find no row to move: still unknown, not wrong
-    assert _stored() is None and _total(api) == 6
-    assert rowcount.recount(TABLE) == 6
-    assert _stored() == 6 and _total(api) == 6
-
-
-def test_recount_stores_nothing_without_the_triggers(monkeypatch):
-    monkeypatch.setattr(rowcount, "triggers_installed", lambda table, using="default": False)
-    RowCount.objects.filter(table=TABLE).delete()
-    assert rowcount.recount(TABLE) is None
-    assert _stored() is None
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
-def test_a_truncate_resets_the_count():
-    _bulk(3)
+def test_no_trigger_or_count_table_is_left_in_the_database():
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {TABLE} CASCADE")
-    assert _stored() == 0
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'registry_model_rowcount%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'registry_model_rowcount%'")
+        assert cursor.fetchall() == []
+    assert "registry_rowcount" not in connection.introspection.table_names()
