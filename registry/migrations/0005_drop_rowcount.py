@@ -2,7 +2,7 @@
 # registry is the embedded stand-in for JFrog ML and counts with COUNT(*) like any
 # Django app. Its triggers go first (they write into the table), then the table.
 
-from django.db import migrations, models
+from django.db import migrations
 
 TABLE = "registry_registeredmodel"
 STEM = "registry_model_rowcount"
