@@ -32,6 +32,7 @@ from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.freshness import Freshness, note_due
 from webui.jfrogml.locks import lock, uses_redis
+from webui.metrics import instruments
 
 log = logging.getLogger("pond.jfrogml.cache")
 
@@ -178,8 +179,17 @@ def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) ->
 def read_through(
     key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
 ) -> Cached[T]:
-    result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
+    # --- metrics (webui/metrics/): hit, miss (waited for JFrog ML) or stale (it failed)
+    asked = time.time()
+    try:
+        result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
+    except Exception:
+        instruments.cache_lookup(key, "miss")
+        raise
     fetched = result.freshness.fetched_at
+    waited = fetched is not None and fetched.timestamp() >= asked
+    instruments.cache_lookup(key, "stale" if result.freshness.stale else "miss" if waited else "hit")
+    # --- end metrics
     due = (fetched.timestamp() if fetched is not None else 0.0) + ttl_seconds
     now = time.time()
     if due <= now and not result.freshness.stale:
