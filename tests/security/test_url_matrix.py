@@ -65,7 +65,7 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "healthz": ("/healthz", PUBLIC),
         "readyz": ("/readyz", PUBLIC),
         # Prometheus: off unless a token or addresses are set (tests/metrics turns it on;
-        # there a session grants nothing: test_metrics_access.py)
+        # there a session grants nothing: tests/metrics/test_access.py)
         "metrics": ("/metrics", _expect("404")),
         # accounts
         "accounts/login/": ("/accounts/login/", PUBLIC),
