@@ -42,7 +42,7 @@ HTTP_LATENCY = Histogram(
 UPSTREAM_CALLS = Counter(
     "pond_upstream_requests",
     "HTTP requests sent to JFrog ML (each retry counts), by operation and result "
-    "(the status code, or timeout / unreachable / refused_body).",
+    "(the status code, or the transport error: ConnectionError, ReadTimeout, ConnectTimeout, ...).",
     ["operation", "result"],
 )
 UPSTREAM_LATENCY = Histogram(
