@@ -581,7 +581,8 @@ def _metrics_run_dir() -> Path:
     root = _owner_only(VAR_DIR / "prometheus")
     for old in root.glob("run-*"):
         pid = old.name.removeprefix("run-")
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        # Ours too: a folder named by this pid is a finished run's whose pid was reused.
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
             shutil.rmtree(old, ignore_errors=True)
     return _owner_only(root / f"run-{os.getpid()}")
 
@@ -600,6 +601,9 @@ def _alive(pid: int) -> bool:
 # before anything imports it. Production sets a directory that web and worker share
 # (docker-compose.yml); unset, each run gets one under var/prometheus/.
 PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR") or str(_metrics_run_dir())
+if TEST_WORKER and Path(PROMETHEUS_MULTIPROC_DIR).name != TEST_WORKER:
+    # pytest-xdist's workers inherit the controller's directory: each gets its own in it.
+    PROMETHEUS_MULTIPROC_DIR = str(Path(PROMETHEUS_MULTIPROC_DIR) / TEST_WORKER)
 Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
 

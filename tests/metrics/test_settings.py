@@ -19,7 +19,7 @@ def _start(var_dir: Path, code: str = PRINT_DIR, **env: str) -> subprocess.Compl
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "POND_", "JFROG_ML_", "REDIS_URL", "DATABASE_URL", "PROMETHEUS_"))
+        if not k.startswith(("DJANGO_", "POND_", "JFROG_ML_", "REDIS_URL", "DATABASE_URL", "PROMETHEUS_", "PYTEST_"))
     }
     clean.update({"POND_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "webui.settings", **env})
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
