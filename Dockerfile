@@ -15,7 +15,7 @@ COPY static ./static
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
     && useradd --system --home /app pond \
-    && mkdir -p /var/lib/pond && chown pond /var/lib/pond \
+    && mkdir -p /var/lib/pond/metrics && chown -R pond /var/lib/pond \
     && DJANGO_SECRET_KEY=collectstatic-only POND_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var
 
@@ -23,7 +23,9 @@ USER pond
 EXPOSE 8000
 # Worker processes: $WEB_CONCURRENCY (gunicorn reads it; compose sets it, default 3).
 ENV WEB_CONCURRENCY=3
-# The logger class keeps share-link tokens out of the access and error logs.
+# The logger class keeps share-link tokens out of the access and error logs; the
+# config's child_exit hook tells /metrics when a worker died (webui/metrics/).
 CMD ["gunicorn", "webui.wsgi:application", "--bind", "0.0.0.0:8000", \
      "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", \
-     "--logger-class", "webui.core.gunicorn_logging.RedactingLogger"]
+     "--logger-class", "webui.core.gunicorn_logging.RedactingLogger", \
+     "--config", "python:webui.metrics.gunicorn_hooks"]

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times the whole request and labels it by view (webui/metrics/).
+    "webui.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "webui.core.middleware.SecurityHeadersMiddleware",
     "webui.core.throttling.AuthAttemptLimitMiddleware",
@@ -457,7 +460,9 @@ POND_HTTPS = envbool("POND_HTTPS", False)
 if POND_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # Probes and the Prometheus scraper call inside the network, often by plain HTTP (a
+    # redirect would not keep the metrics token off the wire: it is in the first request).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
@@ -547,6 +552,56 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(POND_WEBHOOK_OUTBOX_INTERVAL * 2, 1.0)},
     },
 }
+
+# --- Metrics for operators (/metrics, webui/metrics/) ---------------------------
+# /metrics answers only when at least one of these is set (404 otherwise): a bearer
+# token the scraper sends (`Authorization: Bearer <token>`), and/or the addresses it
+# may come from (CIDRs; behind a proxy, see POND_TRUSTED_PROXIES). With both, both apply.
+POND_METRICS_TOKEN = envstr("POND_METRICS_TOKEN")
+if POND_METRICS_TOKEN and len(POND_METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        "Environment variable POND_METRICS_TOKEN is too short: expected at least 16 characters "
+        "(e.g. `openssl rand -hex 32`)."
+    )
+POND_METRICS_ALLOW = envnetworks("POND_METRICS_ALLOW")
+
+
+def _metrics_run_dir() -> Path:
+    """A directory of this run's own for prometheus_client's multiprocess files.
+
+    Every process of one run must write to the same directory: the one that starts
+    the others (run_pond for `make run`, pytest) makes it and exports it, and its
+    children (gunicorn, the Celery worker) inherit it. Folders left by runs whose
+    process is gone are removed here, so var/ does not fill up with them.
+    """
+    root = _owner_only(VAR_DIR / "prometheus")
+    for old in root.glob("run-*"):
+        pid = old.name.removeprefix("run-")
+        # Ours too: a folder named by this pid is a finished run's whose pid was reused.
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            shutil.rmtree(old, ignore_errors=True)
+    return _owner_only(root / f"run-{os.getpid()}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+# prometheus_client reads this variable itself, when it is first imported: set it
+# before anything imports it. Production sets a directory that web and worker share
+# (docker-compose.yml); unset, each run gets one under var/prometheus/.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR") or str(_metrics_run_dir())
+if TEST_WORKER and Path(PROMETHEUS_MULTIPROC_DIR).name != TEST_WORKER:
+    # pytest-xdist's workers inherit the controller's directory: each gets its own in it.
+    PROMETHEUS_MULTIPROC_DIR = str(Path(PROMETHEUS_MULTIPROC_DIR) / TEST_WORKER)
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
 
 # --- Reviews and promotions ----------------------------------------------------
 # Nobody approves their own promotion request unless this is turned off.

@@ -6,6 +6,7 @@ from django.urls import include, path, register_converter
 
 from webui.core import views as core_views
 from webui.core.converters import UpstreamIdConverter
+from webui.metrics import views as metrics_views
 from webui.sso import views as sso_views
 
 register_converter(UpstreamIdConverter, "upstream_id")
@@ -13,6 +14,8 @@ register_converter(UpstreamIdConverter, "upstream_id")
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # Prometheus: off (404) unless POND_METRICS_TOKEN / POND_METRICS_ALLOW is set.
+    path("metrics", metrics_views.metrics, name="metrics"),
     # Single sign-on first: it serves login/ and logout/ (Django's, plus the provider's
     # button and sign-out) and, with POND_LOCAL_LOGIN off, refuses password sign-in.
     path("accounts/", include("webui.sso.urls")),

@@ -64,6 +64,9 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
     return {
         "healthz": ("/healthz", PUBLIC),
         "readyz": ("/readyz", PUBLIC),
+        # Prometheus: off unless a token or addresses are set (tests/metrics turns it on;
+        # there a session grants nothing: tests/metrics/test_access.py)
+        "metrics": ("/metrics", _expect("404")),
         # accounts
         "accounts/login/": ("/accounts/login/", PUBLIC),
         "accounts/logout/": ("/accounts/logout/", _expect("405")),  # POST only (Django 5)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from webui.jfrogml.errors import Unavailable
+from webui.metrics import instruments
 
 log = logging.getLogger("pond.jfrogml.breaker")
 
@@ -141,7 +142,16 @@ class Breaker:
         if failures >= self.threshold:
             opened = time.time()
             self._store.set(self._open_key, opened, timeout=ttl)
+            instruments.breaker_opened()  # metrics (webui/metrics/)
             log.debug("breaker pid=%d open window=%.6f failures=%d", os.getpid(), opened, failures)
+
+    @property
+    def state(self) -> str:
+        """"closed", "open" (calls refused) or "half_open" (the next call is a trial): for /metrics."""
+        opened = self._store.get(self._open_key)
+        if opened is None:
+            return "closed"
+        return "open" if float(opened) + self.reset > time.time() else "half_open"
 
     @property
     def is_open(self) -> bool:

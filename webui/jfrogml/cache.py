@@ -34,6 +34,7 @@ from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.freshness import Freshness
 from webui.jfrogml.locks import lock, uses_redis
 from webui.jfrogml.memo import Memo
+from webui.metrics import instruments
 
 log = logging.getLogger("pond.jfrogml.cache")
 
@@ -174,6 +175,24 @@ def _as_cached(entry: dict, *, stale: bool = False, error: str | None = None) ->
 
 
 def read_through(
+    key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
+) -> Cached[T]:
+    """The cached value of `key` if younger than `ttl_seconds`, else fetch() it (see
+    `_read_through`); each lookup is counted for /metrics as a hit, a miss (it waited
+    for JFrog ML) or stale (JFrog ML failed and the last good value was served)."""
+    asked = time.time()
+    try:
+        result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
+    except Exception:
+        instruments.cache_lookup(key, "miss")
+        raise
+    fetched = result.freshness.fetched_at
+    waited = fetched is not None and fetched.timestamp() >= asked
+    instruments.cache_lookup(key, "stale" if result.freshness.stale else "miss" if waited else "hit")
+    return result
+
+
+def _read_through(
     key: str, fetch: Callable[[], T], *, ttl_seconds: float, revalidate_seconds: float = 0.0
 ) -> Cached[T]:
     """The cached value of `key` if younger than `ttl_seconds`, else fetch() it.

@@ -45,6 +45,7 @@ from webui.jfrogml.resources import (
     parse_model_page,
     parse_versions,
 )
+from webui.metrics import instruments
 
 log = logging.getLogger("pond.jfrogml")
 
@@ -394,6 +395,12 @@ class JFrogMLClient:
                 )
                 error.__cause__ = exc
             elapsed_ms = (time.monotonic() - started) * 1000
+            instruments.upstream_call_observed(  # metrics (webui/metrics/): one per HTTP request
+                method=method,
+                parts=parts,
+                result=str(resp.status_code) if resp is not None else type(error.__cause__).__name__,
+                seconds=elapsed_ms / 1000,
+            )
             log.info(
                 "%s %s %s %.1fms request_id=%s attempt=%d purpose=%s breaker=%s",
                 method,

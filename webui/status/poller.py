@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from webui.activity.observed import deployment_confirmed
 from webui.jfrogml import errors, locks, services
+from webui.metrics import instruments
 from webui.status import webhooks
 from webui.status.models import (
     GONE,
@@ -146,6 +147,7 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
         except errors.JFrogMLError as exc:
             retry_after = getattr(exc, "retry_after", None)
             record_failure(error=_describe(exc), now=now, retry_after=retry_after)
+            instruments.poll_observed(result="upstream_error")
             _publish()
             log.warning("deployment poll failed: %s", _describe(exc))
             return PollOutcome(
@@ -153,7 +155,9 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
             )
         observations = [Observation.from_deployment(d) for d in deployments]
         events, confirmed = record_observations(observations, now=now)
-        record_success(now=now, cycle_seconds=time.monotonic() - started)
+        cycle_seconds = time.monotonic() - started
+        record_success(now=now, cycle_seconds=cycle_seconds)
+        instruments.poll_observed(result="ok", seconds=cycle_seconds)
         _publish()
         return PollOutcome(
             polled=True,

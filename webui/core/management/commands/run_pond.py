@@ -42,6 +42,8 @@ class Command(BaseCommand):
                 "--access-logfile", "-",
                 # Share-link tokens stay out of the access and error logs.
                 "--logger-class", "webui.core.gunicorn_logging.RedactingLogger",
+                # child_exit: a dead worker's figures are marked for /metrics.
+                "--config", "python:webui.metrics.gunicorn_hooks",
             ],
         }
         if not options["no_celery"]:
