@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import load, profile, report, seed_api, stack  # noqa: E402
+from bench import load, mixed, profile, report, seed_api, stack  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SIZES = {
@@ -53,6 +53,8 @@ class Options:
     threads: int
     profile: str
     database: str
+    mixed_seconds: float
+    people: int
 
 
 class Interrupted(Exception):
@@ -124,6 +126,8 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
         # matters for them (a badge in a README is never logged in).
         "POND_STATUS_PUBLIC": "1",
         "POND_POLL_INTERVAL": str(opts.poll_interval),
+        # The simulated people all log in from 127.0.0.1 within a minute.
+        "POND_AUTH_ATTEMPTS_PER_MINUTE": "1000",
         "PORT": str(web_port),
     }
 
@@ -200,7 +204,8 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
 
     log(f"{name}: starting Pond (gunicorn on :{web_port}), the Celery worker and beat")
     web = procs.start("web", stack.gunicorn_cmd(
-        "webui.wsgi:application", ports=[web_port], workers=opts.web_workers, threads=opts.threads), pond_env)
+        "webui.wsgi:application", ports=[web_port], workers=opts.web_workers, threads=opts.threads,
+        access_log=out / "web-access.log"), pond_env)
     queue = stack.CELERY_QUEUE
     procs.start("worker", [stack.PYTHON, "-m", "celery", "-A", "webui", "worker", "--loglevel", "INFO",
                            "--concurrency", "2", "--queues", queue, "--without-gossip", "--without-mingle"],
@@ -223,13 +228,18 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
     # fills allowed to finish) before anything is timed warm.
     result["timings"]["prime_s"] = _prime(base, pages, session, web, web_log)
     for key, (path, anonymous) in pages.items():
-        log(f"{name}: page {key}, warm: {path}")
-        result["pages"][key] = _measure_warm(base + path, None if anonymous else session, opts, web, web_log,
-                                             floor_url)
-    result["search_distinct"] = _measure_distinct_searches(base, session, opts, web, web_log, floor_url, out,
-                                                           _distinct_search_terms(upstream, token, sizes["models"]))
+        if key in report.POLLED:
+            # What many poll, one URL hammered: how a wall screen or a README badge meets it.
+            log(f"{name}: page {key}, warm: {path}")
+            result["pages"][key] = _measure_warm(base + path, None if anonymous else session, opts, web, web_log,
+                                                 floor_url)
+        else:
+            probe = load.get(base + path, cookies=None if anonymous else session, timeout=60)
+            result["pages"][key] = {"url": path, "verdict": probe.verdict()}
+    # Pages as a team meets them: many people, many different pages, nearly all built afresh.
+    result["mixed"] = _measure_mixed(base, upstream, token, opts, web, web_log, floor_url, out)
     if opts.profile != "none":
-        result["profile"] = _profile(opts, result["pages"], pages, base, session, web, out)
+        result["profile"] = _profile(opts, result["mixed"], pages, base, session, web, out)
     result["floor"].append(_measure_floor(floor_url, opts))
     result["status_change"] = _measure_status_changes(base, upstream, token, opts)
     # Cold last: emptying the cache disturbs whatever is measured after it.
@@ -408,38 +418,32 @@ def _measure_warm(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     return entry
 
 
-def _distinct_search_terms(upstream: str, token: str, models: int, count: int = 3000) -> list[str]:
-    """Searches people type: a model's name up to part of its number ("demand-forecaster-012").
-
-    The names are the seeded ones (registry/demo.py: "<kind>-<NNNN>"); the kinds are read
-    from the registry's first page of models.
-    """
-    import re
-
-    page = (_api(upstream, token, "/v1/models", limit=200) or {}).get("models") or []
-    kinds = sorted({re.sub(r"-\d{4}$", "", str(m.get("name", ""))) for m in page} - {""})
-    per_kind = max(1, models // max(1, len(kinds)))
-    terms = [f"{kind}-{n:04d}"[: len(kind) + 1 + digits]
-             for digits in (2, 3) for kind in kinds for n in range(0, min(per_kind, 10_000), 10 ** (4 - digits))]
-    random.Random(7).shuffle(terms)
-    return sorted(set(terms[:count])) or kinds or ["model"]
-
-
-def _measure_distinct_searches(base: str, session: dict[str, str], opts: Options, web: stack.Proc,
-                               web_log: load.LogTail, floor_url: str, out: Path, terms: list[str]) -> dict[str, Any]:
-    """The models page searched for a different term on every request, so that each is built
-    afresh (the page cache holds a page per URL): what a search costs, not what a repeat costs."""
-    log("models page, distinct searches")
-    entry: dict[str, Any] = {"quiet_after_s": _quiesce(web, web_log)}
-    paths = [f"/models/?q={term}" for term in terms]
-    script = load.rotating_paths_script(paths, out / "distinct_searches.lua")
-    entry["terms"] = len(paths)
+def _measure_mixed(base: str, upstream: str, token: str, opts: Options, web: stack.Proc, web_log: load.LogTail,
+                   floor_url: str, out: Path) -> dict[str, Any]:
+    """The mixed browsing workload (bench/mixed.py): `opts.people` logged-in people, no think time."""
+    log(f"mixed browsing workload: {opts.people} people, {opts.mixed_seconds:g} s")
+    entry: dict[str, Any] = {"people": opts.people, "seconds": opts.mixed_seconds}
+    try:
+        data = mixed.sample_data(upstream, token, random.Random(7))
+        roles = [mixed.PEOPLE[i % len(mixed.PEOPLE)] for i in range(opts.people)]
+        sessions = [(role, *mixed.log_in(base, role)) for role in roles]
+    except (requests.RequestException, RuntimeError) as exc:
+        entry["error"] = f"could not prepare the workload: {exc}"
+        return entry
+    reqs = mixed.requests_for(data, sessions, count=20_000)
+    entry["mix"] = {kind: sum(1 for r in reqs if r.kind == kind) for kind, _ in mixed.MIX}
+    script = mixed.wrk_script(reqs, sessions, out / "mixed.lua", threads=2)
+    entry["quiet_after_s"] = _quiesce(web, web_log)
     entry["floor"] = load.wrk(floor_url, seconds=max(2.0, opts.seconds / 3), connections=opts.connections).as_dict()
+    mixed.run_wrk(base, script, seconds=opts.warmup, connections=opts.people)
+    access = load.LogTail(out / "web-access.log")
+    access.mark()
     web_log.mark()
-    entry["warm"] = load.wrk(base + "/models/", seconds=opts.seconds, connections=opts.connections,
-                             headers=_cookie_header(session), script=script).as_dict()
+    entry["run"] = mixed.run_wrk(base, script, seconds=opts.mixed_seconds, connections=opts.people)
+    entry["kinds"] = mixed.per_kind(access.read_new(settle=0.5), reqs)
     calls = [c for c in load.upstream_calls(web_log.read_new()) if c.purpose != "poller"]
-    entry["warm"]["upstream_calls"] = len(calls)
+    views = (entry["run"] or {}).get("requests") or 0
+    entry["upstream_per_view"] = round(len(calls) / views, 3) if views else None
     return entry
 
 
@@ -467,13 +471,19 @@ def _measure_cold(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     return cold
 
 
-def _profile(opts: Options, measured: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
+# The page that stands for each kind of the mixed workload when it is profiled.
+_KIND_PAGE = {"models_list": "models_search", "model": "model", "version": "version", "compare": "compare",
+              "overview": "overview", "experiments": "experiments", "experiment": "experiments",
+              "deployments": "deployments", "deployment": "deployments", "insights": "insights_production"}
+
+
+def _profile(opts: Options, measured_mixed: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
              session: dict[str, str], web: stack.Proc, out: Path) -> dict[str, Any]:
     """py-spy on the web workers while wrk drives the slowest page (or the one asked for)."""
-    # A page none of whose requests completed is the slowest of all (rps 0).
-    ok = {k: v["warm"].get("rps") or 0.0 for k, v in measured.items()
-          if v.get("verdict") == "ok" and v.get("warm") and not v["warm"].get("error")}
-    key = min(ok, key=ok.get) if opts.profile == "auto" and ok else opts.profile
+    # auto: the page kind with the slowest p95 in the mixed workload.
+    kinds = (measured_mixed or {}).get("kinds") or {}
+    slowest = max(kinds, key=lambda k: kinds[k]["p95_ms"]) if kinds else "models"
+    key = _KIND_PAGE.get(slowest, "models_search") if opts.profile == "auto" else opts.profile
     if key not in pages:
         return {"verdict": f"not available (no such page: {key})"}
     path, anonymous = pages[key]
@@ -651,7 +661,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deployments", type=int)
     parser.add_argument("--seconds", type=float, help="seconds of load per page (default 10, quick 2)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per page (default 2, quick 1)")
-    parser.add_argument("--connections", type=int, default=8, help="wrk concurrency (default 8)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk concurrency for polled URLs (default 8)")
+    parser.add_argument("--people", type=int, default=16, help="simulated people in the mixed workload (default 16)")
+    parser.add_argument("--mixed-seconds", type=float, help="seconds of the mixed workload (default 60, quick 10)")
     parser.add_argument("--status-changes", type=int, help="status changes to time (default 20, quick 3)")
     parser.add_argument("--poll-interval", type=float, default=5.0, help="POND_POLL_INTERVAL (default 5)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (as docker-compose: 3)")
@@ -679,6 +691,8 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         profile=args.profile or ("none" if quick else "auto"),
         database=args.database,
+        mixed_seconds=args.mixed_seconds or (10 if quick else 60),
+        people=args.people,
     )
     largest = dict(SIZES[args.scale])
     for key in ("models", "versions_per_model", "experiments", "deployments"):
@@ -688,7 +702,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale == "full" and largest["models"] > SIZES["small"]["models"]:
         # The growth comparison needs upstream calls per view at 100 models; short runs suffice.
         small_opts = Options(**{**opts.__dict__, "seconds": min(opts.seconds, 3), "warmup": 1,
-                                "status_changes": min(opts.status_changes, 5), "profile": "none"})
+                                "status_changes": min(opts.status_changes, 5), "profile": "none",
+                                "mixed_seconds": min(opts.mixed_seconds, 10)})
         passes.append(("small", dict(SIZES["small"]), small_opts))
     passes.append(("full" if args.scale == "full" else "small", largest, opts))
 
