@@ -38,6 +38,11 @@ MAX_PATH = 1000
 MAX_ENTRIES = 100
 MAX_STORED_ENTRIES = 1000
 MAX_PARAMETER_VALUE = 1000
+# Paging of the lists (`limit`, `offset` query parameters) and the size of a request body.
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000
+MAX_BODY_BYTES = 1_048_576
 # A metric must be representable as an IEEE double.
 METRIC_BOUND = 1e308
 

@@ -90,18 +90,17 @@ def deployment_json(deployment: Deployment, *, now: datetime | None = None, with
     return body
 
 
-def model_list(*, limit: int, offset: int) -> tuple[list[RegisteredModel], int]:
-    """A page of models, oldest first (by `created_at`, then `id`), and the number of all models."""
-    models = RegisteredModel.objects.order_by("created_at", "id")
-    return (list(models[offset : offset + limit]) if limit else []), models.count()
-
-
 def _page(queryset: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
     if limit is None and offset == 0:
         rows = list(queryset)
         return rows, len(rows)
     end = None if limit is None else offset + limit
     return list(queryset[offset:end]), queryset.count()
+
+
+def model_list(*, limit: int, offset: int) -> tuple[list[RegisteredModel], int]:
+    """A page of models, oldest first (index registry_model_created), and the number of all models."""
+    return _page(RegisteredModel.objects.order_by("created_at", "id"), limit, offset)
 
 
 def version_list(*, model: RegisteredModel, limit: int | None = None, offset: int = 0) -> tuple[list[ModelVersion], int]:

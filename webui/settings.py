@@ -271,9 +271,6 @@ REGISTRY_DEPLOY_DELAY = envfloat("REGISTRY_DEPLOY_DELAY", 3.0, minimum=0)
 # Seconds a registry process trusts a bearer token it has checked (a token revoked from
 # another process keeps working there up to this long; 0: check every request).
 REGISTRY_TOKEN_CACHE_SECONDS = envfloat("REGISTRY_TOKEN_CACHE_SECONDS", 10.0, minimum=0)
-# Bytes of model pages / models each registry process keeps while the models table is
-# unchanged (a trigger-kept change counter says so); 0: off.
-REGISTRY_READ_CACHE_BYTES = envint("REGISTRY_READ_CACHE_BYTES", 8 * 1024 * 1024, minimum=0)
 
 JFROG_ML_CONNECT_TIMEOUT = envfloat("JFROG_ML_CONNECT_TIMEOUT", 2.0, minimum=0.01)
 JFROG_ML_READ_TIMEOUT = envfloat("JFROG_ML_READ_TIMEOUT", 5.0, minimum=0.01)

@@ -13,7 +13,9 @@ def test_a_role_less_token_owner_gets_the_registrys_own_right_and_people_keep_th
     from django.contrib.auth.models import Group, User
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("registry", "0003_rowcount")])
+    # Back to just before the upgrade that gives role-less token owners the registry's right.
+    upgrade = executor.loader.graph.node_map[("registry", "0004_token_owners_keep_access")]
+    executor.migrate([parent.key for parent in upgrade.parents if parent.key[0] == "registry"])
     from registry.models import ApiToken
 
     bot = User.objects.create_user("ci-bot")
@@ -27,3 +29,20 @@ def test_a_role_less_token_owner_gets_the_registrys_own_right_and_people_keep_th
     bot, viewer = User.objects.get(username="ci-bot"), User.objects.get(username="vic")
     assert bot.has_perm("registry.access_api")
     assert not viewer.has_perm("registry.access_api")  # a viewer's token stays read-only
+
+
+def test_models_are_written_after_the_upgrade_that_drops_the_row_count():
+    # 0003's triggers wrote to the row-count table on every insert and delete; a trigger left
+    # behind by 0005 would fail every write once the table is gone.
+    from registry import ids
+    from registry.models import RegisteredModel
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("registry", "0004_token_owners_keep_access")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    model = RegisteredModel.objects.create(id=ids.new_id(ids.MODEL), name="after-upgrade", created_by="t")
+    RegisteredModel.objects.filter(pk=model.pk).update(description="changed")
+    RegisteredModel.objects.filter(pk=model.pk).delete()
+    assert not RegisteredModel.objects.exists()
