@@ -7,7 +7,7 @@ that tests neither see each other's cached data nor wait long on a broken upstre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -44,3 +44,21 @@ def fault(settings) -> Iterator[FaultServer]:
         settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
         settings.JFROG_ML_READ_TIMEOUT = 1.0
         yield server
+
+
+@pytest.fixture
+def later(monkeypatch) -> Callable[[float], None]:
+    """`later(0.3)`: the data cache's clock moves 0.3 s on (webui.jfrogml.clock), no sleeping.
+
+    Only the cache's own reading of time moves: what it stored and when an entry is
+    due are judged by it, the lock and HTTP timeouts keep real time."""
+    from webui.jfrogml import clock
+
+    offset = [0.0]
+    real = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real() + offset[0])
+
+    def advance(seconds: float) -> None:
+        offset[0] += seconds
+
+    return advance

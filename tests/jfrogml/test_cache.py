@@ -45,10 +45,10 @@ def test_it_answers_from_the_cache_within_the_ttl(fault, short_ttl):
     assert second.freshness.stale is False and second.freshness.age_seconds >= 0
 
 
-def test_it_refetches_after_the_ttl(fault, short_ttl):
+def test_it_refetches_after_the_ttl(fault, short_ttl, later):
     fault.on("GET", "/v1/deployments", json_response(GOOD))
     services.deployment_list()
-    time.sleep(0.25)
+    later(0.25)
     fault.on("GET", "/v1/deployments", json_response(NEWER))
     assert _ids(services.deployment_list()) == ["dep_2"]
     assert fault.count("GET", "/v1/deployments") == 2
@@ -66,10 +66,10 @@ def test_it_refetches_after_the_ttl(fault, short_ttl):
     ],
     ids=["500", "timeout", "truncated-body", "invalid-json", "spec-violating-200", "list-not-object"],
 )
-def test_it_serves_the_last_good_value_with_its_age_when_upstream_fails(fault, short_ttl, failure):
+def test_it_serves_the_last_good_value_with_its_age_when_upstream_fails(fault, short_ttl, failure, later):
     fault.on("GET", "/v1/deployments", json_response(GOOD))
     services.deployment_list()
-    time.sleep(0.3)
+    later(0.3)
     fault.on("GET", "/v1/deployments", failure)
     result = services.deployment_list()
     assert _ids(result) == ["dep_1"]
@@ -88,10 +88,10 @@ def test_it_raises_unavailable_when_upstream_fails_and_nothing_is_cached(fault, 
         services.deployment_list()
 
 
-def test_it_serves_fresh_data_again_once_upstream_recovers(fault, short_ttl):
+def test_it_serves_fresh_data_again_once_upstream_recovers(fault, short_ttl, later):
     fault.on("GET", "/v1/deployments", json_response(GOOD))
     services.deployment_list()
-    time.sleep(0.25)
+    later(0.25)
     fault.on("GET", "/v1/deployments", status(503), times=1)
     assert services.deployment_list().freshness.stale is True
     fault.on("GET", "/v1/deployments", json_response(NEWER))
@@ -141,10 +141,10 @@ def test_a_burst_of_concurrent_misses_makes_one_upstream_call_on_redis(fault, sh
 
 
 @pytest.mark.redis
-def test_it_serves_stale_from_redis_when_upstream_fails(fault, short_ttl, redis_cache):
+def test_it_serves_stale_from_redis_when_upstream_fails(fault, short_ttl, redis_cache, later):
     fault.on("GET", "/v1/deployments", json_response(GOOD))
     services.deployment_list()
-    time.sleep(0.25)
+    later(0.25)
     fault.on("GET", "/v1/deployments", status(502))
     result = services.deployment_list()
     assert _ids(result) == ["dep_1"] and result.freshness.stale is True
@@ -181,12 +181,12 @@ def test_the_pollers_refresh_writes_the_entry_pages_read(fault, short_ttl):
     assert fault.count("GET", "/v1/deployments") == 2
 
 
-def test_the_list_of_every_experiment_is_answered_at_once_while_it_refreshes_behind(fault, settings):
+def test_the_list_of_every_experiment_is_answered_at_once_while_it_refreshes_behind(fault, settings, later):
     settings.JFROG_ML_TTL_EXPERIMENTS = 1.0
     settings.JFROG_ML_REVALIDATE_EXPERIMENTS = 60
     fault.on("GET", "/v1/experiments", json_response({"experiments": [{"id": "exp_1", "status": "running"}]}))
     services.experiment_list()
-    time.sleep(1.1)
+    later(1.1)
     fault.on("GET", "/v1/experiments", slow(0.5, json_response({"experiments": [{"id": "exp_2", "status": "running"}]})))
     started = time.monotonic()
     answered = services.experiment_list()
@@ -200,12 +200,12 @@ def test_the_list_of_every_experiment_is_answered_at_once_while_it_refreshes_beh
     assert fault.count("GET", "/v1/experiments") == 2  # one background refetch, not one per call
 
 
-def test_a_revalidated_list_is_marked_stale_once_its_background_refresh_fails(fault, settings):
+def test_a_revalidated_list_is_marked_stale_once_its_background_refresh_fails(fault, settings, later):
     settings.JFROG_ML_TTL_EXPERIMENTS = 0.2
     settings.JFROG_ML_REVALIDATE_EXPERIMENTS = 60
     fault.on("GET", "/v1/experiments", json_response({"experiments": [{"id": "exp_1", "status": "running"}]}))
     services.experiment_list()
-    time.sleep(0.3)
+    later(0.3)
     fault.on("GET", "/v1/experiments", status(503))
     services.experiment_list()  # answered at once; the refresh behind it fails
     deadline = time.monotonic() + 5

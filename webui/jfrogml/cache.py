@@ -18,7 +18,6 @@ import functools
 import hashlib
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.core.cache import caches
 
+from webui.jfrogml import clock
 from webui.jfrogml.client import get_client, upstream_namespace
 from webui.jfrogml.errors import FALLBACK_ERRORS, NotFound, Unavailable
 from webui.jfrogml.freshness import Freshness
@@ -160,7 +160,7 @@ def _write(key: str, entry: dict, timeout: float) -> None:
 
 def _set(key: str, value: Any, fetched: float | None = None, *, timeout: float | None = None) -> None:
     try:
-        _write(key, {"v": value, "t": fetched or time.time()}, timeout or stale_keep())
+        _write(key, {"v": value, "t": fetched or clock.now()}, timeout or stale_keep())
     except Exception:
         log.warning("cache write failed for %s", key, exc_info=True)
 
@@ -180,7 +180,7 @@ def read_through(
     """The cached value of `key` if younger than `ttl_seconds`, else fetch() it (see
     `_read_through`); each lookup is counted for /metrics as a hit, a miss (it waited
     for JFrog ML) or stale (JFrog ML failed and the last good value was served)."""
-    asked = time.time()
+    asked = clock.now()
     try:
         result = _read_through(key, fetch, ttl_seconds=ttl_seconds, revalidate_seconds=revalidate_seconds)
     except Exception:
@@ -207,7 +207,7 @@ def _read_through(
     k = full_key(key)
     entry = _get(k)
     if entry is not None:
-        age = time.time() - entry["t"]
+        age = clock.now() - entry["t"]
         if age < ttl_seconds:
             return _as_cached(entry)
         if age < ttl_seconds + revalidate_seconds:
@@ -217,11 +217,11 @@ def _read_through(
                 # A refetch failed since this value was fetched: say so on the page.
                 return _as_cached(entry, stale=True, error=failure["v"])
             return _as_cached(entry)
-    waited_since = time.time()
+    waited_since = clock.now()
     wait = get_client().budget + 1.0
     with lock(f"fill:{k}", timeout=wait, blocking=True, stripes=FILL_LOCK_STRIPES) as acquired:
         latest = _get(k) or entry
-        if latest is not None and time.time() - latest["t"] < ttl_seconds:
+        if latest is not None and clock.now() - latest["t"] < ttl_seconds:
             return _as_cached(latest)
         failure = _get(k + ":err")
         if failure is not None and failure["t"] >= waited_since:
@@ -263,7 +263,7 @@ def _revalidate(k: str, key: str, fetch: Callable[[], Any], ttl_seconds: float) 
         if not acquired:
             return
         entry = _get(k)
-        if entry is not None and time.time() - entry["t"] < ttl_seconds:
+        if entry is not None and clock.now() - entry["t"] < ttl_seconds:
             return
         try:
             _set(k, fetch())

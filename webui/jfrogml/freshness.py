@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from webui.jfrogml import clock
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Freshness:
     ) -> Freshness:
         if fetched is None:
             return cls(fetched_at=None, age_seconds=None, stale=stale, error=error)
-        age = max(0.0, time.time() - fetched)
+        age = max(0.0, clock.now() - fetched)
         return cls(
             fetched_at=datetime.fromtimestamp(fetched, UTC),
             age_seconds=age,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-STATUSES = ("draft", "staging", "production", "archived")
+from webui.jfrogml.resources import VERSION_STATUSES
+
+STATUSES = VERSION_STATUSES
 
 # Every allowed move, explicitly. Anything else is refused with a reason: a version
 # reaches production only through staging, and comes back from archive the same way.

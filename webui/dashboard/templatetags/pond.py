@@ -13,11 +13,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
+from webui.jfrogml.resources import VERSION_STATUSES
+
 register = template.Library()
 
 KNOWN_STATUSES = {
     "deploying", "active", "stopped", "failed",  # deployments
-    "draft", "staging", "production", "archived",  # versions
+    *VERSION_STATUSES,
     "running", "completed", "cancelled",  # experiments
 }
 

@@ -8,8 +8,10 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, QueryDict
 
-MAX_COMPARE = 10
-MIN_COMPARE = 2
+from webui.jfrogml.services import COMPARE_MAX as MAX_COMPARE
+from webui.jfrogml.services import COMPARE_MIN as MIN_COMPARE
+
+
 def cleaned_or_default(form: forms.Form) -> dict:
     """A GET filter form's values, with each invalid field replaced by its default.
 

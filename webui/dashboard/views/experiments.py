@@ -78,12 +78,12 @@ def experiments_compare(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "dashboard/compare.html",
-            {"problem": problem, "kind": "experiments", "back_url": "/experiments/"},
+            {"problem": problem, "kind": "experiments", "back_url": reverse("experiment_list")},
             status=400,
         )
     data = services.experiments_compare(experiment_ids=ids)
     items = [(e.id, e.name or e.id, e.metrics, e.parameters, e.status) for e in data.experiments]
-    return _render_compare(request, data, items, kind="experiments", back_url="/experiments/", title="Experiments")
+    return _render_compare(request, data, items, kind="experiments", back_url=reverse("experiment_list"), title="Experiments")
 
 
 def _model_choices() -> list[tuple[str, str]]:

@@ -15,13 +15,14 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from webui.jfrogml.resources import VERSION_STATUSES
 from webui.reviews.effective import EffectiveStatus
 
 register = template.Library()
 
 
 def _badge(status: EffectiveStatus) -> SafeString:
-    css = status.status if status.status in {"draft", "staging", "production", "archived"} else "unknown"
+    css = status.status if status.status in VERSION_STATUSES else "unknown"
     marker = ""
     if status.pond_only:
         marker = format_html(
