@@ -14,8 +14,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from tests.reviews.conftest import post_form
+from webui.reviews.approvals import promotion_request_decide
 from webui.reviews.models import ReviewRequest
-from webui.reviews.services import ReviewRefused, promotion_request_decide
+from webui.reviews.services import ReviewRefused
 
 
 def _requested_by(client, churn) -> ReviewRequest:

@@ -219,7 +219,7 @@ def test_a_decision_rolled_back_takes_its_message_with_it(hook, client_for, aske
     # The outbox row is written in the decision's transaction: no decision, no message.
     from django.db import transaction
 
-    from webui.reviews.services import promotion_request_decide
+    from webui.reviews.approvals import promotion_request_decide
 
     with pytest.raises(RuntimeError), transaction.atomic():
         promotion_request_decide(user=users["rita"], request_id=asked.pk, approve=False, comment="no")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webui.core.decorators import authorize, upstream_page
 from webui.core.exports import csv_response
 from webui.jfrogml.errors import JFrogMLError, NotFound
-from webui.reviews import audit, evidence, selectors, services
+from webui.reviews import approvals, audit, evidence, selectors, services
 from webui.reviews.forms import (
     AuditFilterForm,
     CancelForm,
@@ -109,7 +109,7 @@ def promotion_direct(request: HttpRequest, model_id: str, version_id: str) -> Ht
     if not form.is_valid():
         return _refused_page(request, form=form, back=back, status=400)
     try:
-        result = services.promotion_direct(user=request.user, model_id=model_id, version_id=version_id, **form.cleaned_data)
+        result = approvals.promotion_direct(user=request.user, model_id=model_id, version_id=version_id, **form.cleaned_data)
     except services.ReviewRefused as exc:
         _refusal_into(form, exc)
         return _refused_page(request, form=form, back=back, status=exc.status)
@@ -215,7 +215,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _review_page(request, review, form=form, status=400)
     try:
-        result = services.promotion_request_decide(
+        result = approvals.promotion_request_decide(
             user=request.user,
             request_id=review.pk,
             approve=form.cleaned_data["decision"] == "approve",
