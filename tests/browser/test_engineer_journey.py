@@ -147,6 +147,9 @@ def test_the_theme_toggle_is_remembered(page, engineer):
     expect(html).to_have_attribute("data-theme", chosen)
     if chosen == "dark":
         screenshot(page, "overview-dark")
+    # The status page (a layout of its own) keeps the same choice.
+    page.goto(page.base + "/status/")
+    expect(html).to_have_attribute("data-theme", chosen)
     assert page.problems == []
 
 
