@@ -449,11 +449,12 @@ def _measure_mixed(base: str, upstream: str, token: str, opts: Options, web: sta
 
 def _measure_cold(url: str, cookies: dict[str, str] | None, opts: Options, web: stack.Proc,
                   web_log: load.LogTail, registry_log: load.LogTail) -> list[dict[str, Any]]:
-    """An empty cache, then one request, timed alone; repeated to see the spread."""
+    """The first view after the caches were emptied (but what Celery keeps warm: the
+    catalog, every experiment, the deployment list), timed alone; repeated to see the spread."""
     cold: list[dict[str, Any]] = []
     for _ in range(opts.cold_samples):
         _quiesce(web, web_log)
-        stack.cache_clear()
+        stack.cache_clear(keep=stack.CELERY_KEPT)
         web_log.mark()
         registry_log.mark()
         sample = load.get(url, cookies=cookies, timeout=60)

@@ -93,8 +93,15 @@ def redis_flush() -> None:
         client.close()
 
 
-def cache_clear() -> int:
-    """Delete every cache key of the benchmark's Pond, leaving Celery's broker keys.
+# What Celery keeps warm (the catalog, the list of every experiment, the deployment
+# list): Pond's pages never wait for these, so a "first view" leaves them in place.
+CELERY_KEPT = (":catalog:v2:data", ":catalog:v2:stamp", ":experiments:*", ":experiments:*:stamp",
+               ":deployments", ":deployments:stamp")
+
+
+def cache_clear(*, keep: tuple[str, ...] = ()) -> int:
+    """Delete every cache key of the benchmark's Pond (but those ending in one of `keep`),
+    leaving Celery's broker keys.
 
     A FLUSHDB here would also drop kombu's queue bindings, after which beat's tasks
     would silently go nowhere; "cold" means an empty cache, not a broken broker.
@@ -104,6 +111,8 @@ def cache_clear() -> int:
     try:
         batch: list[bytes] = []
         for key in client.scan_iter(match=f"{CACHE_PREFIX}:*", count=1000):
+            if keep and key.decode("utf-8", "replace").endswith(keep):
+                continue
             batch.append(key)
             if len(batch) >= 500:
                 deleted += client.delete(*batch)

@@ -527,6 +527,8 @@ POND_WEBHOOK_ATTEMPTS = envint("POND_WEBHOOK_ATTEMPTS", 10, minimum=1, maximum=1
 POND_WEBHOOK_BACKOFF_MAX = envfloat("POND_WEBHOOK_BACKOFF_MAX", 600.0, minimum=1)
 POND_WEBHOOK_KEEP_DAYS = envint("POND_WEBHOOK_KEEP_DAYS", 7, minimum=1)
 POND_CATALOG_REFRESH_INTERVAL = envfloat("POND_CATALOG_REFRESH_INTERVAL", 300.0, minimum=5)
+# Seconds between refreshes of the list of every experiment (kept warm by Celery).
+POND_EXPERIMENTS_REFRESH_INTERVAL = envfloat("POND_EXPERIMENTS_REFRESH_INTERVAL", 60.0, minimum=5)
 
 # Beat schedule, in one place (but for decision recovery, added with its settings
 # below). The poll tick runs at the fast interval and the task skips when no poll is
@@ -542,6 +544,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webui.status.tasks.catalog_refresh",
         "schedule": POND_CATALOG_REFRESH_INTERVAL,
         "options": {"expires": POND_CATALOG_REFRESH_INTERVAL},
+    },
+    "experiments-refresh": {
+        "task": "webui.status.tasks.experiments_refresh",
+        "schedule": POND_EXPERIMENTS_REFRESH_INTERVAL,
+        "options": {"expires": POND_EXPERIMENTS_REFRESH_INTERVAL},
     },
     "webhook-outbox-send": {
         "task": "webui.status.tasks.webhook_outbox_send",

@@ -10,7 +10,7 @@ from tests.support.faultserver import FaultServer, json_response
 from webui.celery import app as celery_app
 from webui.jfrogml import locks
 from webui.status.models import Incident
-from webui.status.tasks import catalog_refresh, deployment_status_poll
+from webui.status.tasks import catalog_refresh, deployment_status_poll, experiments_refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,3 +81,26 @@ def test_the_catalog_task_refreshes_the_catalog_once_at_a_time(upstream_url):
     with locks.lock("status:catalog-refresh", timeout=5) as acquired:
         assert acquired
         assert catalog_refresh.apply().get() == "locked"
+
+
+def test_the_experiments_task_keeps_the_list_pages_read_warm(settings):
+    """The experiments page (and the overview and hygiene) answer from the list Celery
+    keeps, without asking JFrog ML, even when the page's own cached copy is gone."""
+    from django.core.cache import caches
+
+    from webui.jfrogml import services
+
+    settings.JFROG_ML_TTL_EXPERIMENTS = 60
+    listing = {"experiments": [{"id": "exp_1", "name": "tune", "status": "running"}]}
+    with FaultServer() as upstream:
+        settings.JFROG_ML_URL = upstream.url
+        upstream.on("GET", "/v1/experiments", json_response(listing))
+        caches["default"].clear()
+        assert experiments_refresh.apply().get() == "1 experiments"
+        assert upstream.count("GET", "/v1/experiments") == 1
+        page = services.experiment_list()
+        assert [e.id for e in page.experiments] == ["exp_1"] and not page.freshness.stale
+        assert upstream.count("GET", "/v1/experiments") == 1  # the page asked JFrog ML nothing
+        with locks.lock("status:experiments-refresh", timeout=5) as acquired:
+            assert acquired
+            assert experiments_refresh.apply().get() == "locked"

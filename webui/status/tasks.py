@@ -96,6 +96,22 @@ def catalog_refresh() -> str:
     return "ok"
 
 
+@shared_task(
+    name="webui.status.tasks.experiments_refresh",
+    autoretry_for=(errors.Unavailable,),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=2,
+)
+def experiments_refresh() -> str:
+    """Keep the list of every experiment warm (the experiments page, the overview and
+    hygiene read it): a page answers from it at once instead of waiting for JFrog ML."""
+    with locks.lock("status:experiments-refresh", timeout=settings.CELERY_TASK_TIME_LIMIT) as acquired:
+        if not acquired:
+            return "locked"
+        return f"{services.experiments_refresh()} experiments"
+
+
 def _versions_seen() -> None:
     """Every version status the refresh read, against what Pond last saw: a change
     made outside Pond is recorded and flagged (webui.activity.observed)."""

@@ -51,6 +51,7 @@ from webui.jfrogml.services.experiments import (  # noqa: F401
     experiment_list,
     experiment_update,
     experiments_compare,
+    experiments_refresh,
 )
 from webui.jfrogml.services.models import (  # noqa: F401
     Facets,

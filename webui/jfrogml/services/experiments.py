@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from webui.jfrogml import cache
-from webui.jfrogml.client import get_client
+from webui.jfrogml.client import call_purpose, get_client
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.freshness import Freshness
 from webui.jfrogml.resources import Experiment, Model
@@ -39,6 +39,15 @@ class ExperimentList:
     status: str
     status_counts: dict[str, int]
     freshness: Freshness
+
+
+def experiments_refresh() -> int:
+    """Fetch the list of every experiment and store it where pages read it (Celery keeps
+    it warm, so that no page waits for 20,000 experiments); how many there are."""
+    with call_purpose("catalog"):
+        experiments = get_client().list_experiments(None)
+    cache.store("experiments:*", experiments)
+    return len(experiments)
 
 
 def experiment_list(*, model_id: str = "", status: str = "") -> ExperimentList:
