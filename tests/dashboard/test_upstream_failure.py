@@ -33,6 +33,14 @@ def test_with_nothing_cached_every_page_is_a_friendly_503_with_a_retry_link(clie
         assert "Traceback" not in body
 
 
+def test_the_503_page_names_the_upstream_without_its_credentials_or_query(client_for, dead_port, settings):
+    settings.JFROG_ML_URL = f"http://pond:s3cret-pw@127.0.0.1:{dead_port}/ml/api?token=leaky"
+    settings.JFROG_ML_CONNECT_TIMEOUT = 0.2
+    body = client_for("alice").get("/models/").content.decode()
+    assert f"Pond asked JFrog ML at <code>http://127.0.0.1:{dead_port}/ml/api</code>" in body
+    assert "s3cret-pw" not in body and "leaky" not in body
+
+
 def test_the_live_status_endpoint_says_503_without_a_traceback(client_for, dead_upstream):
     resp = client_for("alice").get("/deployments/status.json")
     assert resp.status_code == 503

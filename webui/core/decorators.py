@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from webui.jfrogml.client import shown_url
 from webui.jfrogml.errors import JFrogMLError, NotFound
 
 log = logging.getLogger("pond.dashboard")
@@ -60,7 +61,7 @@ def upstream_page(view: View) -> View:
                 {
                     "error": getattr(exc, "message", "") or str(exc),
                     # Where Pond asked, and the setting that says so.
-                    "upstream_url": settings.JFROG_ML_URL,
+                    "upstream_url": shown_url(settings.JFROG_ML_URL),
                     "upstream_setting": "JFROG_ML_URL" if settings.JFROG_ML_URL_CONFIGURED else "POND_SELF_URL",
                 },
                 status=503,

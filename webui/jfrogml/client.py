@@ -216,6 +216,11 @@ def _origin(url: str | None) -> str:
     return f"{parts.scheme or 'http'}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
+def shown_url(url: str | None) -> str:
+    """A URL as a page may show it: scheme, host, port and path, never credentials or a query."""
+    return _origin(url) + urlsplit(url or "").path
+
+
 def error_from_response(resp: requests.Response) -> errors.JFrogMLError:
     """Map a non-2xx response to the error hierarchy: the one place that does it."""
     status = resp.status_code
