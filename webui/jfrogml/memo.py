@@ -6,7 +6,9 @@ would otherwise do it again. A `Memo` keeps the result under a key together with
 *stamp* of the data it came from, and gives it back only to a caller who presents the
 same stamp; a new stamp (a new cache entry, a new publish, another list object) means
 compute again. It is bounded (least recently used go first: cachetools' LRUCache) and
-safe across threads (one lock; values are replaced whole, never changed in place).
+safe across threads (one lock around the LRU). What it keeps is shared between requests:
+callers never change it, but for the service layer's `_derive`, which fills a dict of
+figures per source one key at a time (adding a key is atomic; no figure changes).
 
 A stamp matches when it is the very same object (a list handed back by the data
 cache, a catalog) or an equal string or number (an entry's stamp); tuples match
