@@ -8,11 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.support import live
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -55,15 +56,7 @@ def test_make_run_serves_the_demo_and_stops_on_ctrl_c(fresh_env):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            pytest.fail("Pond did not answer /healthz within 60 s")
+        live.wait_healthy(base)
 
         listed = requests.get(f"{base}/ml/api/v1/models", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert listed.status_code == 200

@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from tests.core.test_make_run import ROOT, _free_port, _manage
+from tests.support import live
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +39,7 @@ def _serve(env: dict, port: int) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            pytest.fail("runserver did not answer /healthz within 60 s")
+        live.wait_healthy(base, what="runserver")
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGINT)
@@ -55,15 +47,7 @@ def _serve(env: dict, port: int) -> Iterator[str]:
 
 
 def _logged_in(base: str) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{base}/accounts/login/", timeout=10)
-    answer = session.post(
-        f"{base}/accounts/login/",
-        data={"username": "engineer", "password": "pond-demo", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": f"{base}/accounts/login/"}, timeout=10, allow_redirects=False,
-    )  # fmt: skip
-    assert answer.status_code == 302 and "sessionid" in session.cookies, answer.text[:500]
-    return session
+    return live.log_in_over_http(base, "engineer", "pond-demo")  # seed_demo's documented demo login
 
 
 def test_runserver_on_any_port_serves_pages_from_the_embedded_registry(demo_env):

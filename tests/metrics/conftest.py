@@ -7,7 +7,6 @@ before with one taken after, never absolute counts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import live
 from tests.support.isolation import forget_catalog_memo, own_file_cache
 from tests.support.people import PASSWORD, users_with_roles
 
@@ -62,19 +62,7 @@ def scrape(base_url: str, token: str = TOKEN) -> Scrape:
 
 
 def log_in_over_http(base_url: str, username: str, password: str = PASSWORD) -> requests.Session:
-    """Log in through the real form, as a browser would."""
-    session = requests.Session()
-    page = session.get(base_url + "/accounts/login/", timeout=10)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    resp = session.post(
-        base_url + "/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": base_url + "/accounts/login/"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert resp.status_code == 302, (resp.status_code, resp.text[:500])
-    return session
+    return live.log_in_over_http(base_url, username, password)
 
 
 @pytest.fixture
