@@ -15,6 +15,8 @@ from django.core.cache import caches
 
 from tests.support.faultserver import json_response
 from webui.jfrogml import cache, catalog, services
+from webui.jfrogml.client import get_client
+from webui.jfrogml.services import _shared
 
 EXPERIMENTS = {
     "experiments": [
@@ -35,7 +37,7 @@ def long_ttl(settings):
 
 
 def _every_experiment():
-    return services._experiments().value
+    return _shared._experiments().value
 
 
 def test_the_list_of_every_experiment_is_decoded_once_while_its_entry_is_unchanged(fault, long_ttl):
@@ -57,7 +59,7 @@ def test_a_write_by_another_process_is_read_at_once(fault, long_ttl):
     # Another process stores a newer list: the shared entry and its stamp change, this
     # process' decoded copy does not.
     fault.on("GET", "/v1/experiments", json_response(OTHER))
-    newer = services.get_client().list_experiments()
+    newer = get_client().list_experiments()
     full = cache.full_key("experiments:*")
     caches["default"].set_many({full: {"v": newer, "t": time.time(), "s": "another"}, full + ":stamp": "another"})
     assert [e.id for e in _every_experiment()] == ["exp_9"]
@@ -153,10 +155,10 @@ def test_the_model_list_sorts_every_row_once_per_catalog_and_filters_in_that_ord
 
 def test_a_figure_is_recomputed_for_a_new_source_not_served_from_the_old_one():
     old, new = ["a", "b"], ["c"]
-    assert services._derive("test-family", "count", old, lambda: len(old)) == 2
-    assert services._derive("test-family", "count", old, lambda: 99) == 2  # kept for this source
-    assert services._derive("test-family", "count", new, lambda: len(new)) == 1
-    assert services._derive("test-family", "count", list(new), lambda: 7) == 7  # an equal list is another source
+    assert _shared._derive("test-family", "count", old, lambda: len(old)) == 2
+    assert _shared._derive("test-family", "count", old, lambda: 99) == 2  # kept for this source
+    assert _shared._derive("test-family", "count", new, lambda: len(new)) == 1
+    assert _shared._derive("test-family", "count", list(new), lambda: 7) == 7  # an equal list is another source
 
 
 def test_the_memo_matches_stamps_by_identity_or_equal_value_and_stays_bounded():

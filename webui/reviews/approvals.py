@@ -30,14 +30,14 @@ from webui.reviews.services import (
     DECIDE_PERM,
     ReviewRefused,
     Situation,
-    _check_move,
-    _claim,
-    _clean_text,
-    _entry,
-    _gate,
-    _pending_request,
-    _request_entry,
+    check_move,
+    clean_text,
+    ledger_entry,
+    pending_request_get,
+    request_claim,
+    request_ledger_entry,
     rules_check,
+    rules_gate,
     situation_read,
 )
 from webui.reviews.transitions import STATUSES
@@ -56,9 +56,9 @@ def promotion_request_decide(
     """A reviewer approves (and Pond applies) or rejects a pending request."""
     if not user.has_perm(DECIDE_PERM):
         raise PermissionDenied("You need the decide_promotion right to decide a promotion.")
-    request = _pending_request(request_id)
-    comment = _clean_text(comment, field="comment", what="A comment", required=not approve)
-    override_reason = _clean_text(override_reason, field="override_reason", what="An override reason", required=False)
+    request = pending_request_get(request_id)
+    comment = clean_text(comment, field="comment", what="A comment", required=not approve)
+    override_reason = clean_text(override_reason, field="override_reason", what="An override reason", required=False)
     if approve and settings.POND_TWO_PERSON_RULE:
         if not request.requester_known:
             raise ReviewRefused(
@@ -83,9 +83,9 @@ def promotion_request_decide(
         except JFrogMLError as exc:
             kept = evidence.unavailable(exc.message)
         with transaction.atomic():
-            if not _claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
+            if not request_claim(request, state=ReviewRequest.REJECTED, user=user, comment=comment):
                 raise ReviewRefused("This request has already been decided.", status=409)
-            entry = _request_entry(
+            entry = request_ledger_entry(
                 request, kind=LedgerEntry.REJECT, actor=actor, comment=comment, metrics=_request_metrics(request),
                 details={"evidence": kept},
             )
@@ -99,14 +99,14 @@ def promotion_request_decide(
         _refuse_while_unfinished(request.model_id)
         situation = _fresh_situation(request.model_id, request.version_id)
         from_status = situation.candidate_status.status
-        _check_move(from_status=from_status, to_status=request.to_status)
+        check_move(from_status=from_status, to_status=request.to_status)
         rules = rules_check(situation=situation, to_status=request.to_status)
-        _gate(outcome=rules, override_reason=override_reason)
+        rules_gate(outcome=rules, override_reason=override_reason)
         details = {"rules": rules.as_json(), "production_metrics": _production_metrics(situation)}
         # The claim, the decision's ledger entries and its plan: all or nothing, so two
         # reviewers deciding at once on two processes make one decision, one plan.
         with transaction.atomic():
-            if not _claim(request, state=ReviewRequest.APPLYING, user=user, comment=comment, override_reason=override_reason):
+            if not request_claim(request, state=ReviewRequest.APPLYING, user=user, comment=comment, override_reason=override_reason):
                 raise ReviewRefused("This request has already been decided.", status=409)
             request.refresh_from_db()
             entry = _record_decision(
@@ -145,11 +145,11 @@ def promotion_direct(
             "Direct promotion is turned off here (POND_REVIEWER_DIRECT_PROMOTE); request a review instead.",
             status=403,
         )
-    comment = _clean_text(comment, field="comment", what="A comment", required=True)
-    override_reason = _clean_text(override_reason, field="override_reason", what="An override reason", required=False)
+    comment = clean_text(comment, field="comment", what="A comment", required=True)
+    override_reason = clean_text(override_reason, field="override_reason", what="An override reason", required=False)
     to_status = (to_status or "").strip()
     if to_status not in STATUSES:
-        _check_move(from_status="", to_status=to_status)
+        check_move(from_status="", to_status=to_status)
     if ReviewRequest.objects.filter(model_id=model_id, version_id=version_id, state=ReviewRequest.PENDING).exists():
         raise ReviewRefused("A promotion request for this version is pending; decide it instead.", status=409)
     actor = user.get_username()
@@ -159,9 +159,9 @@ def promotion_direct(
         _refuse_while_unfinished(model_id)
         situation = _fresh_situation(model_id, version_id)
         from_status = situation.candidate_status.status
-        _check_move(from_status=from_status, to_status=to_status)
+        check_move(from_status=from_status, to_status=to_status)
         rules = rules_check(situation=situation, to_status=to_status)
-        _gate(outcome=rules, override_reason=override_reason)
+        rules_gate(outcome=rules, override_reason=override_reason)
         details = {
             "rules": rules.as_json(),
             "production_metrics": _production_metrics(situation),
@@ -203,11 +203,11 @@ def _record_decision(
     """The ledger's record of a decision: the override first when a rule failed, then the
     decision, which keeps the evidence it was taken on."""
     if not rules.passed:
-        _entry(
+        ledger_entry(
             kind=LedgerEntry.OVERRIDE, actor=actor, model=situation.model, version=situation.candidate,
             from_status=from_status, to_status=to_status, comment=override_reason, details=details, request=request,
         )
-    return _entry(
+    return ledger_entry(
         kind=kind, actor=actor, model=situation.model, version=situation.candidate, from_status=from_status,
         to_status=to_status, comment=comment, details={**details, "evidence": kept} if kept else details,
         request=request,

@@ -141,7 +141,7 @@ def rules_check(*, situation: Situation, to_status: str) -> RulesOutcome:
     )
 
 
-def _request_entry(request: ReviewRequest, *, kind: str, actor: str, comment: str = "", **extra: Any) -> LedgerEntry:
+def request_ledger_entry(request: ReviewRequest, *, kind: str, actor: str, comment: str = "", **extra: Any) -> LedgerEntry:
     """A ledger entry about a request, with the names it kept (no upstream read needed)."""
     return LedgerEntry.objects.create(
         kind=kind,
@@ -158,7 +158,7 @@ def _request_entry(request: ReviewRequest, *, kind: str, actor: str, comment: st
     )
 
 
-def _entry(
+def ledger_entry(
     *,
     kind: str,
     actor: str,
@@ -193,7 +193,7 @@ def _entry(
     )
 
 
-def _clean_text(value: Any, *, field: str, what: str, required: bool, limit: int = 5000) -> str:
+def clean_text(value: Any, *, field: str, what: str, required: bool, limit: int = 5000) -> str:
     text = ("" if value is None else str(value)).strip()
     if required and not text:
         raise ReviewRefused(f"{what} is required.", field=field)
@@ -202,7 +202,7 @@ def _clean_text(value: Any, *, field: str, what: str, required: bool, limit: int
     return text
 
 
-def _check_move(*, from_status: str, to_status: str) -> None:
+def check_move(*, from_status: str, to_status: str) -> None:
     if to_status not in STATUSES:
         raise ReviewRefused(move_refusal(from_status=from_status, to_status=to_status) or "", field="to_status")
     refusal = move_refusal(from_status=from_status, to_status=to_status)
@@ -210,7 +210,7 @@ def _check_move(*, from_status: str, to_status: str) -> None:
         raise ReviewRefused(refusal, field="to_status")
 
 
-def _gate(*, outcome: RulesOutcome, override_reason: str) -> None:
+def rules_gate(*, outcome: RulesOutcome, override_reason: str) -> None:
     if outcome.passed or override_reason:
         return
     failed = "; ".join(f"{r.rule.describe()} — {r.message}" for r in outcome.failures)
@@ -237,11 +237,11 @@ def promotion_request_create(
     and a second pending request for the same version."""
     if not user.has_perm(REQUEST_PERM):
         raise PermissionDenied("You need the request_promotion right to request a promotion.")
-    note = _clean_text(note, field="note", what="A note", required=True)
+    note = clean_text(note, field="note", what="A note", required=True)
     to_status = (to_status or "").strip()
     situation = situation_read(model_id=model_id, version_id=version_id)
     from_status = situation.candidate_status.status
-    _check_move(from_status=from_status, to_status=to_status)
+    check_move(from_status=from_status, to_status=to_status)
     if ReviewRequest.objects.filter(model_id=model_id, version_id=version_id, state=ReviewRequest.PENDING).exists():
         raise ReviewRefused("A promotion request for this version is already pending.", field="to_status", status=409)
     rules = rules_check(situation=situation, to_status=to_status)
@@ -260,7 +260,7 @@ def promotion_request_create(
                 requested_by=user,
                 requested_by_name=user.get_username(),
             )
-            _entry(
+            ledger_entry(
                 kind=LedgerEntry.REQUEST,
                 actor=user.get_username(),
                 model=situation.model,
@@ -292,7 +292,7 @@ def promotion_request_cancel(*, user: Any, request_id: int, comment: str = "") -
     """The requester withdraws a pending request. An admin may withdraw anyone's, saying
     why: a reviewer who is not the requester decides it instead (a rejection needs a
     comment too), so nobody makes a request disappear without a word on the record."""
-    request = _pending_request(request_id)
+    request = pending_request_get(request_id)
     if not withdraw_allowed(user=user, request=request):
         # Said on the review's page (a 403 there), not the generic "your role" page:
         # the role is not what is missing, being the one who asked is.
@@ -304,17 +304,17 @@ def promotion_request_cancel(*, user: Any, request_id: int, comment: str = "") -
             status=403,
         )
     own = request.asked_by(user)
-    comment = _clean_text(
+    comment = clean_text(
         comment, field="comment", what="A comment saying why you withdraw someone else's request", required=not own
     )
-    if not _claim(request, state=ReviewRequest.CANCELLED, user=user, comment=comment):
+    if not request_claim(request, state=ReviewRequest.CANCELLED, user=user, comment=comment):
         raise ReviewRefused("This request has already been decided.", status=409)
     request.refresh_from_db()
-    _request_entry(request, kind=LedgerEntry.CANCEL, actor=user.get_username(), comment=comment)
+    request_ledger_entry(request, kind=LedgerEntry.CANCEL, actor=user.get_username(), comment=comment)
     return request
 
 
-def _pending_request(request_id: Any) -> ReviewRequest:
+def pending_request_get(request_id: Any) -> ReviewRequest:
     try:
         request = ReviewRequest.objects.get(pk=int(request_id))
     except (ReviewRequest.DoesNotExist, TypeError, ValueError):
@@ -324,7 +324,7 @@ def _pending_request(request_id: Any) -> ReviewRequest:
     return request
 
 
-def _claim(request: ReviewRequest, *, state: str, user: Any, comment: str, override_reason: str = "") -> bool:
+def request_claim(request: ReviewRequest, *, state: str, user: Any, comment: str, override_reason: str = "") -> bool:
     """Move a request out of pending exactly once, whoever else is deciding it."""
     won = ReviewRequest.objects.filter(pk=request.pk, state=ReviewRequest.PENDING).update(
         state=state,

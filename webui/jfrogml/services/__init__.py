@@ -15,7 +15,6 @@ Unavailable (and OperationUnsupported for extension operations).
 from __future__ import annotations
 
 from webui.jfrogml.catalog import catalog_refresh  # noqa: F401  (the Celery task calls it here)
-from webui.jfrogml.client import get_client  # noqa: F401  (tests read through it)
 from webui.jfrogml.services._shared import (  # noqa: F401
     COMPARE_MAX,
     COMPARE_MIN,
@@ -23,8 +22,6 @@ from webui.jfrogml.services._shared import (  # noqa: F401
     SORTS,
     Comparison,
     DeploymentSummary,
-    _derive,
-    _experiments,
     catalog_exists,
     deployments_refresh,
     versions_as_of,
