@@ -38,7 +38,6 @@ SIZES = {
     "full": {"models": 10_000, "versions_per_model": 10, "experiments": 20_000, "deployments": 1_000},
 }
 BENCH_USER = "engineer"  # the demo engineer browses the pages
-DEMO_PASSWORD = "pond-demo"  # seed_demo's documented demo password
 
 
 @dataclass
@@ -257,24 +256,12 @@ def _run_pass(name: str, sizes: dict[str, int], opts: Options, out: Path, procs:
 
 def _login(base: str, result: dict[str, Any]) -> dict[str, str]:
     """Log in as the demo engineer through the real login form; {} if that is not possible."""
-    import re
-
-    with requests.Session() as client:
-        try:
-            form = client.get(f"{base}/accounts/login/", timeout=30)
-            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-            if not form.ok or not match:
-                return {}
-            resp = client.post(f"{base}/accounts/login/", timeout=30, allow_redirects=False, data={
-                "username": BENCH_USER, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": match.group(1),
-            }, headers={"Referer": f"{base}/accounts/login/"})
-        except requests.RequestException:
-            return {}
-        cookie = client.cookies.get("sessionid")
-        if resp.status_code != 302 or not cookie:
-            return {}
+    try:
+        session, _ = mixed.log_in(base, BENCH_USER)
+    except (requests.RequestException, RuntimeError):
+        return {}
     result["user"] = BENCH_USER
-    return {"sessionid": cookie}
+    return {"sessionid": session}
 
 
 def _session_cookie(env: dict[str, str], setup_log: Path, result: dict[str, Any]) -> dict[str, str]:
