@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.support.isolation import forget_catalog_memo, own_file_cache
+from tests.support.isolation import forget_catalog_memo, own_file_cache, quick_upstream
 from tests.support.people import PASSWORD, log_in, users_with_roles
 from tests.support.registry_http import RegistryHttp
 
@@ -34,13 +34,7 @@ def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     one test's models would show up in the next.
     """
     own_file_cache(settings, tmp_path)
-    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
-    settings.JFROG_ML_READ_TIMEOUT = 5.0
-    settings.JFROG_ML_RETRIES = 0
-    settings.JFROG_ML_BACKOFF = 0.0
-    settings.REGISTRY_DEPLOY_DELAY = 0.5
-    # Four users per test: the production hasher would spend seconds on them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    quick_upstream(settings, deploy_delay=0.5)
     forget_catalog_memo()
     yield
     forget_catalog_memo()

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 
 from tests.dashboard.fake_upstream import serve_world, simple_world
-from tests.security.conftest import forget_catalog_memo
 from tests.support.faultserver import FaultServer, drop_mid_body, hang, json_response, status, text
+from tests.support.isolation import forget_catalog_memo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import live
-from tests.support.isolation import forget_catalog_memo, own_file_cache
+from tests.support.isolation import forget_catalog_memo, own_file_cache, quick_upstream
 from tests.support.people import PASSWORD, users_with_roles
 
 TOKEN = "metrics-test-token-0123456789abcdef"
@@ -24,14 +24,9 @@ TOKEN = "metrics-test-token-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def _metrics_on(settings, tmp_path) -> Iterator[None]:
     own_file_cache(settings, tmp_path)
+    quick_upstream(settings)
     settings.POND_METRICS_TOKEN = TOKEN
     settings.POND_METRICS_ALLOW = []
-    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
-    settings.JFROG_ML_READ_TIMEOUT = 5.0
-    settings.JFROG_ML_RETRIES = 0
-    settings.JFROG_ML_BACKOFF = 0.0
-    settings.REGISTRY_DEPLOY_DELAY = 0.0
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     forget_catalog_memo()
     yield
     forget_catalog_memo()

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from tests.dashboard.conftest import Registry
+from tests.support.isolation import forget_catalog_memo, own_file_cache, quick_upstream
 from webui.core.roles import ensure_roles
 
 PASSWORD = "correct horse battery staple"
@@ -31,30 +32,11 @@ MATRIX_FILE = "access-matrix.txt"
 @pytest.fixture(autouse=True)
 def _isolated_upstream_state(settings, tmp_path) -> Iterator[None]:
     """A cache of this test's own and short upstream timeouts (see tests/dashboard/conftest.py)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "webui.core.filecache.FileCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
-    # Locks are files named by cache prefix: another xdist worker must not hold ours.
-    settings.POND_LOCK_DIR = tmp_path / "locks"
-    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
-    settings.JFROG_ML_READ_TIMEOUT = 3.0
-    settings.JFROG_ML_RETRIES = 0
-    settings.JFROG_ML_BACKOFF = 0.0
-    settings.REGISTRY_DEPLOY_DELAY = 0.0
-    # Logins are what this suite does most; PBKDF2 would make each cost ~0.5 s here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    own_file_cache(settings, tmp_path)
+    quick_upstream(settings, read_timeout=3.0)
     forget_catalog_memo()
     yield
     forget_catalog_memo()
-
-
-def forget_catalog_memo() -> None:
-    from webui.jfrogml import catalog
-
-    catalog.reset_local_state()
 
 
 @pytest.fixture

@@ -21,6 +21,17 @@ def own_file_cache(settings: Any, tmp_path: Path) -> None:
     settings.POND_LOCK_DIR = tmp_path / "locks"
 
 
+def quick_upstream(settings: Any, *, read_timeout: float = 5.0, deploy_delay: float = 0.0) -> None:
+    """Short upstream timeouts and no retries (fault windows stay short), the registry's
+    deployments fast, and a cheap password hasher (tests log in a lot)."""
+    settings.JFROG_ML_CONNECT_TIMEOUT = 0.5
+    settings.JFROG_ML_READ_TIMEOUT = read_timeout
+    settings.JFROG_ML_RETRIES = 0
+    settings.JFROG_ML_BACKOFF = 0.0
+    settings.REGISTRY_DEPLOY_DELAY = deploy_delay
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def forget_catalog_memo() -> None:
     """Drop the catalog this process keeps in memory per upstream URL.
 
