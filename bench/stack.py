@@ -95,7 +95,7 @@ def redis_flush() -> None:
 
 # What Celery keeps warm (the catalog, the list of every experiment, the deployment
 # list): Pond's pages never wait for these, so a "first view" leaves them in place.
-CELERY_KEPT = (":catalog:v2:data", ":catalog:v2:stamp", ":experiments:*", ":experiments:*:stamp",
+CELERY_KEPT = (":catalog:v3:data", ":catalog:v3:patches", ":catalog:v3:stamp", ":experiments:*", ":experiments:*:stamp",
                ":deployments", ":deployments:stamp")
 
 

@@ -280,6 +280,6 @@ def test_a_refresh_that_finds_nothing_changed_keeps_the_rows_and_only_retimes_th
     # A change upstream: new rows, a new stamp, a new catalog everywhere.
     fault.on("GET", "/v1/models", json_response({"models": [{"id": "mdl_1", "name": "renamed"}], "total_count": 1}))
     third = catalog.catalog_refresh()
-    assert catalog._data_id(third.stamp) != catalog._data_id(first.stamp)
+    assert catalog.data_id(third.stamp) != catalog.data_id(first.stamp)
     catalog.reset_local_state()
     assert [r.name for r in catalog.load().rows] == ["renamed"]

@@ -127,34 +127,31 @@ def _dt(ts: float | None) -> datetime | None:
 
 def _models_from_catalog(cat: catalog.Catalog) -> list[ModelRef]:
     """ModelRefs for every catalog row: built once per loaded catalog (100,000 versions
-    take the better part of a second to turn into VersionRefs with dates) and shared
-    by every estate made from it."""
-    return cat.once("insights:models", lambda: _build_models(cat))
+    take the better part of a second to turn into VersionRefs with dates), and after a
+    write only for the rows it changed; shared by every estate made from it."""
+    return cat.per_row("insights:model", _model_ref)
 
 
-def _build_models(cat: catalog.Catalog) -> list[ModelRef]:
-    return [
-        ModelRef(
-            id=row.id,
-            name=row.name or "",
-            tags=tuple(row.tags or ()),
-            versions=None
-            if row.versions is None
-            else tuple(
-                VersionRef(
-                    id=v.id,
-                    model_id=row.id,
-                    label=v.label or v.id,
-                    status=v.status or "",
-                    created_at=_dt(v.created),
-                    artifact_path=v.artifact_path or "",
-                )
-                for v in row.versions
-            ),
-            versions_count=row.versions_count,
-        )
-        for row in cat.rows
-    ]
+def _model_ref(row: catalog.ModelRow) -> ModelRef:
+    return ModelRef(
+        id=row.id,
+        name=row.name or "",
+        tags=tuple(row.tags or ()),
+        versions=None
+        if row.versions is None
+        else tuple(
+            VersionRef(
+                id=v.id,
+                model_id=row.id,
+                label=v.label or v.id,
+                status=v.status or "",
+                created_at=_dt(v.created),
+                artifact_path=v.artifact_path or "",
+            )
+            for v in row.versions
+        ),
+        versions_count=row.versions_count,
+    )
 
 
 def _ledger() -> list[Any]:
