@@ -48,10 +48,11 @@ def fault(settings) -> Iterator[FaultServer]:
 
 @pytest.fixture
 def later(monkeypatch) -> Callable[[float], None]:
-    """`later(0.3)`: the data cache's clock moves 0.3 s on (webui.jfrogml.clock), no sleeping.
+    """`later(0.3)`: the service layer's clock moves 0.3 s on (webui.jfrogml.clock), no sleeping.
 
-    Only the cache's own reading of time moves: what it stored and when an entry is
-    due are judged by it, the lock and HTTP timeouts keep real time."""
+    Only its own reading of time moves: what the data cache stored and when an entry
+    is due, when the breaker's window ends; locks, cache expiry and HTTP timeouts keep
+    real time."""
     from webui.jfrogml import clock
 
     offset = [0.0]

@@ -22,7 +22,7 @@ EMPTY = {"deployments": []}
 @pytest.fixture
 def breaker_settings(settings):
     settings.JFROG_ML_BREAKER_THRESHOLD = 3
-    settings.JFROG_ML_BREAKER_RESET = 0.5
+    settings.JFROG_ML_BREAKER_RESET = 30  # tests move the clock past it (`later`)
     settings.JFROG_ML_RETRIES = 0
     return settings
 
@@ -64,10 +64,10 @@ def test_it_is_never_tripped_by_not_found_or_validation_errors(fault, breaker_se
     assert fault.count() == 8
 
 
-def test_it_lets_exactly_one_trial_call_through_after_the_reset_window(fault, breaker_settings):
+def test_it_lets_exactly_one_trial_call_through_after_the_reset_window(fault, breaker_settings, later):
     fault.on("GET", "/v1/deployments", status(503))
     _fail_times(3)
-    time.sleep(0.6)
+    later(31)  # past the reset window
     # The upstream has recovered but is slow: while the trial runs, others fail fast.
     fault.on("GET", "/v1/deployments", slow(0.4, json_response(EMPTY)))
     outcomes: list[str] = []
@@ -91,10 +91,10 @@ def test_it_lets_exactly_one_trial_call_through_after_the_reset_window(fault, br
     assert fault.count() == 5
 
 
-def test_a_failed_trial_opens_the_circuit_for_another_window(fault, breaker_settings):
+def test_a_failed_trial_opens_the_circuit_for_another_window(fault, breaker_settings, later):
     fault.on("GET", "/v1/deployments", status(503))
     _fail_times(3)
-    time.sleep(0.6)
+    later(31)  # past the reset window
     _fail_times(1)  # the trial, which fails
     assert fault.count() == 4
     with pytest.raises(errors.Unavailable, match="circuit open"):
@@ -153,7 +153,7 @@ class _PausingStore:
 
 @pytest.mark.parametrize("cache", ["file", "redis"])
 def test_a_caller_that_read_the_window_before_a_failed_trial_reopened_it_is_not_a_second_trial(
-    cache, breaker_settings, request, tmp_path
+    cache, breaker_settings, request, tmp_path, later
 ):
     """Issue 19's drill saw 7 upstream calls in 4.5 windows. This is the interleaving:
     B reads the expired window; A takes the window's trial, fails and reopens the
@@ -171,7 +171,7 @@ def test_a_caller_that_read_the_window_before_a_failed_trial_reopened_it_is_not_
     for _ in range(3):
         a.record_failure()
     assert a.is_open
-    time.sleep(0.6)  # the window is over: the next caller is the trial
+    later(31)  # the window is over: the next caller is the trial
     b._store = pausing = _PausingStore(b._store, "breaker:opened")
     outcome: list[str] = []
 

@@ -26,6 +26,7 @@ import time
 from django.conf import settings
 from django.core.cache import caches
 
+from webui.jfrogml import clock
 from webui.jfrogml.errors import Unavailable
 from webui.metrics import instruments
 
@@ -99,7 +100,7 @@ class Breaker:
         opened = self._store.get(self._open_key)
         if opened is None:
             return "closed"
-        remaining = float(opened) + self.reset - time.time()
+        remaining = float(opened) + self.reset - clock.now()
         if remaining > 0:
             raise Unavailable(f"JFrog ML failed repeatedly; Pond retries it in {remaining:.0f} s (circuit open).")
         if not self._admit_trial(f"{self._trial_key}:{float(opened):.6f}"):
@@ -113,12 +114,12 @@ class Breaker:
         timeout = max(self.reset, 1.0)
         if self._store is _local or self._redis:
             # add() is atomic on Redis and in the local store.
-            return bool(self._store.add(key, time.time(), timeout=timeout))
+            return bool(self._store.add(key, clock.now(), timeout=timeout))
         # The file cache's add() is check-then-set: serialise it with a file lock.
         from webui.jfrogml.locks import lock
 
         with lock(self._trial_key, timeout=1.0, blocking=True) as acquired:
-            return acquired and bool(self._store.add(key, time.time(), timeout=timeout))
+            return acquired and bool(self._store.add(key, clock.now(), timeout=timeout))
 
     def record_success(self) -> None:
         # The common case (closed, no failures) costs one read, not a write.
@@ -140,7 +141,7 @@ class Breaker:
             self._store.set(self._fail_key, 1, timeout=ttl)
             failures = 1
         if failures >= self.threshold:
-            opened = time.time()
+            opened = clock.now()
             self._store.set(self._open_key, opened, timeout=ttl)
             instruments.breaker_opened()  # metrics (webui/metrics/)
             log.debug("breaker pid=%d open window=%.6f failures=%d", os.getpid(), opened, failures)
@@ -151,9 +152,9 @@ class Breaker:
         opened = self._store.get(self._open_key)
         if opened is None:
             return "closed"
-        return "open" if float(opened) + self.reset > time.time() else "half_open"
+        return "open" if float(opened) + self.reset > clock.now() else "half_open"
 
     @property
     def is_open(self) -> bool:
         opened = self._store.get(self._open_key)
-        return opened is not None and float(opened) + self.reset > time.time()
+        return opened is not None and float(opened) + self.reset > clock.now()

@@ -1,4 +1,5 @@
-"""The data cache's clock: what it and `Freshness` read as "now" (POSIX seconds).
+"""The service layer's clock: what the data cache, `Freshness` and the breaker read as
+"now" (POSIX seconds).
 
 One function, looked up at every call, so that tests move time forward instead of
 sleeping through a TTL (tests/jfrogml/conftest.py: `later`).
