@@ -66,6 +66,7 @@ def test_an_engineers_model_reaches_production_only_through_review_and_is_on_the
 
     # draft → staging → production, each asked by eve and approved by rita.
     _request(page, version_url, "staging", "Backtest on 2025 is clean.")
+    first_review_url = page.url  # its id depends on what ran before on this database
     _switch(page, "rita")
     _approve(page)
     _switch(page, "eve")
@@ -102,7 +103,7 @@ def test_an_engineers_model_reaches_production_only_through_review_and_is_on_the
     screenshot(page, "audit")
 
     # The first review still shows what it was decided on, now that the version moved on.
-    page.goto(page.base + "/reviews/1/")
+    page.goto(first_review_url)
     expect(page.get_by_test_id("evidence")).to_contain_text("when rita approved it")
     expect(page.get_by_test_id("evidence")).to_contain_text("1.0.0 was draft")
     page.set_viewport_size({"width": 390, "height": 844})
