@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "webui.reviews",
     "webui.activity",
     "webui.insights",
+    "webui.api",
 ]
 
 MIDDLEWARE = [
@@ -568,6 +569,13 @@ if POND_METRICS_TOKEN and len(POND_METRICS_TOKEN) < 16:
         "(e.g. `openssl rand -hex 32`)."
     )
 POND_METRICS_ALLOW = envnetworks("POND_METRICS_ALLOW")
+
+# --- Pond's API (/api/v1/, webui/api/) -----------------------------------------
+# GET /api/v1/reviews/<id>?wait=N holds the answer until the request is decided, for
+# at most this many seconds (a pipeline asks again to wait longer), looking every
+# POND_API_WAIT_POLL seconds. A waiting call holds one of gunicorn's threads.
+POND_API_WAIT_MAX = envfloat("POND_API_WAIT_MAX", 60.0, minimum=0)
+POND_API_WAIT_POLL = envfloat("POND_API_WAIT_POLL", 0.5, minimum=0.05)
 
 
 def _metrics_run_dir() -> Path:

@@ -19,6 +19,9 @@ urlpatterns = [
     # Single sign-on first: it serves login/ and logout/ (Django's, plus the provider's
     # button and sign-out) and, with POND_LOCAL_LOGIN off, refuses password sign-in.
     path("accounts/", include("webui.sso.urls")),
+    # Personal API tokens (webui/api/pages.py) and Pond's own API.
+    path("accounts/tokens/", include("webui.api.page_urls")),
+    path("api/", include("webui.api.urls")),
     path("accounts/", include("webui.core.accounts")),
     path("admin/login/", sso_views.admin_login),
     path("admin/", admin.site.urls),

@@ -80,6 +80,7 @@ def registry(upstream_url) -> Iterator[Registry]:
 
 @pytest.fixture
 def world(registry, role_users, settings) -> dict[str, str]:
+    from webui.api.tokens import token_create
     from webui.reviews import services as reviews
     from webui.status import poller
     from webui.status.access import share_link_create
@@ -95,14 +96,16 @@ def world(registry, role_users, settings) -> dict[str, str]:
     )
     assert poller.poll(force=True).polled  # so that the badge and bar exist
     link, token = share_link_create(label="matrix")
+    api_token, _ = token_create(user=role_users["engineer"], name="matrix")
     return {
         "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
-        "review": str(review.pk), "token": token, "link": str(link.pk),
+        "review": str(review.pk), "token": token, "link": str(link.pk), "api_token": str(api_token.pk),
     }  # fmt: skip
 
 
 def snapshot(registry) -> dict:
     """Everything a forged write could change: upstream data and Pond's own rows."""
+    from webui.api.models import ApiToken
     from webui.reviews.models import LedgerEntry, ReviewRequest
     from webui.status.models import ShareLink
 
@@ -121,6 +124,7 @@ def snapshot(registry) -> dict:
         "reviews": list(ReviewRequest.objects.order_by("pk").values_list("pk", "state")),
         "ledger": LedgerEntry.objects.count(),
         "links": list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "api_tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "users": list(User.objects.order_by("pk").values_list("username", "password", "is_active")),
     }
 

@@ -55,6 +55,9 @@ PUBLIC = _expect("200")
 STATUS_PAGE = _expect("200", anonymous="login")
 STATUS_MACHINE = _expect("200", anonymous="403")
 API = _expect("401")  # no session auth on the registry: a logged-in browser gets nothing
+# Pond's own API: a token or a signed-in session (tokens are tried in tests/api/); a share link grants nothing.
+POND_API = _expect("200", anonymous="401", share="401")
+POND_API_POST = _expect("405", anonymous="401", share="401")
 ADMIN_SITE = _expect("admin-login", admin="200")
 
 
@@ -75,6 +78,21 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         # single sign-on: not configured here (tests/sso runs it against a real provider)
         "accounts/oidc/start/": ("/accounts/oidc/start/", _expect("404")),
         "accounts/oidc/callback/": ("/accounts/oidc/callback/", _expect("404")),
+        # personal API tokens, and Pond's own API
+        "accounts/tokens/": ("/accounts/tokens/", page()),
+        "accounts/tokens/<int:token_id>/revoke": (f"/accounts/tokens/{w['api_token']}/revoke", needs(SIGNED_IN, ok="405")),
+        "api/v1/me": ("/api/v1/me", POND_API),
+        "api/v1/reviews": ("/api/v1/reviews", POND_API),
+        "api/v1/reviews/<int:pk>": (f"/api/v1/reviews/{r}", POND_API),
+        "api/v1/reviews/<int:pk>/decision": (f"/api/v1/reviews/{r}/decision", POND_API_POST),
+        "api/v1/reviews/<int:pk>/withdrawal": (f"/api/v1/reviews/{r}/withdrawal", POND_API_POST),
+        "api/v1/events": ("/api/v1/events?model=a", POND_API),
+        "api/v1/models/<upstream_id:model_id>/production": (f"/api/v1/models/{m}/production", POND_API),
+        "api/v1/deployments": ("/api/v1/deployments", POND_API),
+        "api/v1/incidents": ("/api/v1/incidents", POND_API),
+        "api/schema/": ("/api/schema/", PUBLIC),  # describes, holds no data
+        "api/docs/": ("/api/docs/", PUBLIC),
+        "api/^.*$": ("/api/v2/anything", _expect("404")),  # a JSON 404 for anyone
         # status page (not public by default: logged in, or a share link)
         "status/": ("/status/", STATUS_PAGE),
         "status/live/": ("/status/live/", STATUS_PAGE),
@@ -178,7 +196,7 @@ def urlconf_routes() -> Iterator[str]:
     yield from walk(get_resolver().url_patterns)
 
 
-PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link")}
+PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link", "api_token")}
 
 
 def test_every_url_in_the_urlconf_has_an_access_rule():

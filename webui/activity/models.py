@@ -41,7 +41,8 @@ class Activity(models.Model):
     EXPERIMENT = "experiment"
     DEPLOYMENT = "deployment"
     SHARE_LINK = "share link"
-    KIND_CHOICES = [(k, k) for k in (MODEL, VERSION, EXPERIMENT, DEPLOYMENT, SHARE_LINK)]
+    API_TOKEN = "API token"  # noqa: S105 - a kind of object, not a secret
+    KIND_CHOICES = [(k, k) for k in (MODEL, VERSION, EXPERIMENT, DEPLOYMENT, SHARE_LINK, API_TOKEN)]
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150, db_index=True)
