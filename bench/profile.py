@@ -1,4 +1,5 @@
-"""Where a page's time goes: py-spy samples Pond's web workers while wrk drives the page.
+"""Where the time goes: py-spy samples Pond's web workers while a load runs (the mixed
+workload by default, or wrk on one page).
 
 py-spy (`pip install py-spy`, a dev dependency) attaches to running processes, so
 the profile is of the real gunicorn workers under load, not of a test client.
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,18 @@ def py_spy() -> str | None:
 
 def profile_page(url: str, *, master_pid: int, seconds: float, connections: int, headers: dict[str, str],
                  out: Path) -> dict[str, Any]:
-    """Sample every web worker for `seconds` under load; returns the hottest functions."""
+    """Sample every web worker for `seconds` while wrk drives one page."""
+
+    def drive() -> dict[str, Any]:
+        return load.wrk(url, seconds=seconds, connections=connections, headers=headers).as_dict()
+
+    found = profile_while(drive, master_pid=master_pid, seconds=seconds, out=out)
+    return {**found, "url": url} if found.get("verdict") == "ok" else found
+
+
+def profile_while(drive: Callable[[], dict[str, Any] | None], *, master_pid: int, seconds: float,
+                  out: Path) -> dict[str, Any]:
+    """Sample every web worker for `seconds` while `drive()` loads them; returns the hottest functions."""
     exe = py_spy()
     if exe is None:
         return {"verdict": "not available (py-spy is not installed)"}
@@ -42,7 +55,7 @@ def profile_page(url: str, *, master_pid: int, seconds: float, connections: int,
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     time.sleep(1.0)  # let py-spy attach before the load starts
-    warm = load.wrk(url, seconds=seconds, connections=connections, headers=headers)
+    loaded = drive()
     try:
         spy.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -56,7 +69,7 @@ def profile_page(url: str, *, master_pid: int, seconds: float, connections: int,
     if not raw.exists():
         tail = spy_log.read_text(errors="replace").strip()[-300:] if spy_log.exists() else ""
         return {"verdict": f"not available (py-spy exited {spy.returncode}: {tail})"}
-    return {"verdict": "ok", "url": url, "load": warm.as_dict(), **summarise(raw)}
+    return {"verdict": "ok", "load": loaded, **summarise(raw)}
 
 
 # Where a sample's time is attributed: the innermost frame that belongs to one of these.

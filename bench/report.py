@@ -455,8 +455,8 @@ def _pass_markdown(name: str, p: dict[str, Any]) -> list[str]:
                   f"{cat.get('n', 0)}, median {_fmt(cat.get('median'), 2)} s.", ""]
     prof = p.get("profile")
     if prof:
-        lines += [f"Profile of the slowest page, `{prof.get('page')}` (py-spy on every web worker under the same "
-                  f"load): {prof.get('verdict')}" + (f", {prof.get('samples', 0):,} samples." if prof.get("samples") else "."), ""]
+        lines += [f"Profile of the {prof.get('page')} (py-spy on every web worker under that load): "
+                  f"{prof.get('verdict')}" + (f", {prof.get('samples', 0):,} samples." if prof.get("samples") else "."), ""]
         if prof.get("kinds"):
             lines += ["Time by kind of work (innermost recognised frame): " + ", ".join(
                 f"{k['kind']} {k['share'] * 100:.0f}%" for k in prof["kinds"]) + ".", ""]

@@ -459,26 +459,28 @@ def _measure_cold(url: str, cookies: dict[str, str] | None, opts: Options, web: 
     return cold
 
 
-# The page that stands for each kind of the mixed workload when it is profiled.
-_KIND_PAGE = {"models_list": "models_search", "model": "model", "version": "version", "compare": "compare",
-              "overview": "overview", "experiments": "experiments", "experiment": "experiments",
-              "deployments": "deployments", "deployment": "deployments", "insights": "insights_production"}
-
-
 def _profile(opts: Options, measured_mixed: dict[str, Any], pages: dict[str, tuple[str, bool]], base: str,
              session: dict[str, str], web: stack.Proc, out: Path) -> dict[str, Any]:
-    """py-spy on the web workers while wrk drives the slowest page (or the one asked for)."""
-    # auto: the page kind with the slowest p95 in the mixed workload.
-    kinds = (measured_mixed or {}).get("kinds") or {}
-    slowest = max(kinds, key=lambda k: kinds[k]["p95_ms"]) if kinds else "models"
-    key = _KIND_PAGE.get(slowest, "models_search") if opts.profile == "auto" else opts.profile
+    """py-spy on the web workers while the mixed workload runs again (auto), or while wrk
+    drives the one page asked for."""
+    if opts.profile == "auto":
+        script = out / "mixed.lua"
+        if not script.exists():
+            return {"verdict": "not available (the mixed workload did not run)"}
+        log("profiling the mixed workload with py-spy")
+
+        def drive() -> dict[str, Any] | None:
+            return mixed.run_wrk(base, script, seconds=opts.seconds, connections=opts.people)
+
+        return {"page": "mixed workload", **profile.profile_while(drive, master_pid=web.pid, seconds=opts.seconds, out=out)}
+    key = opts.profile
     if key not in pages:
         return {"verdict": f"not available (no such page: {key})"}
     path, anonymous = pages[key]
     log(f"profiling page {key} with py-spy")
     found = profile.profile_page(base + path, master_pid=web.pid, seconds=opts.seconds, connections=opts.connections,
                                  headers={} if anonymous else _cookie_header(session), out=out)
-    return {"page": key, **found}
+    return {"page": f"page `{key}`", **found}
 
 
 def _quiesce(web: stack.Proc, web_log: load.LogTail, *, quiet: float = 1.0, limit: float = 30.0) -> float:
@@ -656,8 +658,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll-interval", type=float, default=5.0, help="POND_POLL_INTERVAL (default 5)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (as docker-compose: 3)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (as docker-compose: 4)")
-    parser.add_argument("--profile", help="page to profile with py-spy under load: a page key, auto (the slowest; "
-                        "default) or none (default with --quick)")
+    parser.add_argument("--profile", help="what to profile with py-spy: auto (the mixed workload again; default), a "
+                        "page key (that page under wrk) or none (default with --quick)")
     parser.add_argument("--database", choices=["auto", "postgresql", "sqlite"], default="auto",
                         help="auto: PostgreSQL pond_bench when it answers, else SQLite under bench/out/")
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md / results.json")
