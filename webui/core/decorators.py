@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from webui.jfrogml.client import shown_url
+from webui.jfrogml.answers import shown_url
 from webui.jfrogml.errors import JFrogMLError, NotFound
 
 log = logging.getLogger("pond.dashboard")
