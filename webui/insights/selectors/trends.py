@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+
 # A deployment in one of these is (or is about to be) answering requests.
 from webui.insights.selectors._shared import (
     url_for,
@@ -137,11 +140,16 @@ def weekly_activity(*, now: datetime, weeks: int) -> list[WeekActivity]:
     ).values_list("created_at", "details"):
         if not (details or {}).get("compensation"):  # restoring what a failed decision archived is no promotion
             promoted[_monday(created)] += 1
+    # Counted by the database per week: months of status history are many rows.
     failed: Counter = Counter()
-    for observed in DeploymentEvent.objects.filter(to_status="failed", observed_at__gte=since).values_list(
-        "observed_at", flat=True
+    for week, count in (
+        DeploymentEvent.objects.filter(to_status="failed", observed_at__gte=since)
+        .annotate(week=TruncWeek("observed_at", tzinfo=UTC))
+        .values("week")
+        .annotate(count=Count("id"))
+        .values_list("week", "count")
     ):
-        failed[_monday(observed)] += 1
+        failed[_monday(week)] += count
     return [
         WeekActivity(start=first + timedelta(weeks=i), promoted=promoted[first + timedelta(weeks=i)], failed=failed[first + timedelta(weeks=i)])
         for i in range(weeks)
