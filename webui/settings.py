@@ -661,5 +661,7 @@ POND_INSIGHTS_LONG_EXPERIMENT_SECONDS = envfloat("POND_INSIGHTS_LONG_EXPERIMENT_
 POND_INSIGHTS_STALE_DRAFT_SECONDS = envfloat("POND_INSIGHTS_STALE_DRAFT_SECONDS", 30 * 86400.0, minimum=0)
 # Weeks shown by the overview's promotions/failures trend.
 POND_INSIGHTS_TREND_WEEKS = envint("POND_INSIGHTS_TREND_WEEKS", 12, minimum=1, maximum=104)
-# The overview's insight counts are kept this many seconds (0: computed on every view).
+# The overview's insight counts are kept this many seconds (0: computed on every view);
+# after a write through Pond, counted again once they are ..._AFTER_WRITE seconds old.
 POND_INSIGHTS_ATTENTION_SECONDS = envfloat("POND_INSIGHTS_ATTENTION_SECONDS", 15.0, minimum=0)
+POND_INSIGHTS_ATTENTION_AFTER_WRITE = envfloat("POND_INSIGHTS_ATTENTION_AFTER_WRITE", 5.0, minimum=0)

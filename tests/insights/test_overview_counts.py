@@ -77,12 +77,36 @@ def test_the_counts_are_kept_for_the_configured_seconds(registry, poll, users, s
     assert "<strong>1</strong> model needs attention" in _attention()  # computed afresh
 
 
-def test_a_write_through_pond_shows_in_the_kept_counts_at_once(registry, poll, users, settings):
+def test_a_write_through_pond_makes_the_kept_counts_due(registry, poll, users, settings):
     from webui.jfrogml import services
 
     _counts_kept_then_a_new_problem(registry, poll, settings)
+    settings.POND_INSIGHTS_ATTENTION_AFTER_WRITE = 0.0
     assert "<strong>0</strong> hygiene findings" in _attention()  # kept...
     services.model_create(name="empty")
     html = _attention()  # ...until a write through Pond changes the catalog
     assert "<strong>1</strong> hygiene finding<" in html
     assert "<strong>1</strong> model needs attention" in html
+
+
+def test_under_a_stream_of_writes_the_counts_are_made_at_most_that_often(registry, poll, users, settings):
+    from webui.jfrogml import services
+
+    _counts_kept_then_a_new_problem(registry, poll, settings)
+    settings.POND_INSIGHTS_ATTENTION_AFTER_WRITE = 60.0
+    services.model_create(name="empty")
+    assert "<strong>0</strong> hygiene findings" in _attention()  # younger than a minute: kept
+    settings.POND_INSIGHTS_ATTENTION_AFTER_WRITE = 0.0
+    assert "<strong>1</strong> hygiene finding<" in _attention()
+
+
+def test_while_one_process_counts_the_others_show_the_kept_counts(registry, poll, users, settings):
+    from webui.jfrogml.client import upstream_namespace
+    from webui.jfrogml.locks import lock
+
+    _counts_kept_then_a_new_problem(registry, poll, settings)
+    settings.POND_INSIGHTS_ATTENTION_SECONDS = 0.001  # the kept counts are due
+    with lock(f"insights-attention:{upstream_namespace()}", timeout=30) as counting:
+        assert counting
+        assert "<strong>0</strong> models need attention" in _attention()  # not counted twice
+    assert "<strong>1</strong> model needs attention" in _attention()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from webui.dashboard.charts import Point, line_chart
 from webui.insights import selectors
 from webui.jfrogml.client import upstream_namespace
 from webui.jfrogml.errors import JFrogMLError
+from webui.jfrogml.locks import lock
 
 log = logging.getLogger("pond.insights")
 
@@ -39,38 +41,65 @@ def attention() -> dict[str, Any]:
     """The overview's counts: models that need attention, hygiene findings, unknown
     resources; `{"error": ...}` when even the cached data is unavailable.
 
-    They span every model, so they are kept in the shared cache for
-    POND_INSIGHTS_ATTENTION_SECONDS, under the catalog's stamp: a write through Pond
-    patches the catalog, and the next overview counts afresh.
+    They span every model (at 10,000 models a few hundred milliseconds to count), so
+    they are kept in the shared cache and counted by one process at a time while the
+    others show the kept ones: again after POND_INSIGHTS_ATTENTION_SECONDS, or, once a
+    write through Pond changed the catalog, as soon as they are
+    POND_INSIGHTS_ATTENTION_AFTER_WRITE seconds old (under a stream of writes, at most
+    that often instead of once per write).
     """
-    from webui.insights.sources import estate_load
     from webui.jfrogml import catalog
 
     seconds = settings.POND_INSIGHTS_ATTENTION_SECONDS
-    if seconds > 0:
-        try:
-            kept = cache.get(_attention_key(catalog.catalog_stamp()))
-        except Exception:  # a cache outage costs speed, never the overview
-            kept = None
-        if isinstance(kept, selectors.Attention):
-            return {"attention": kept}
+    if seconds <= 0:
+        return _count_attention()[0]
+    key = f"insights:attention:{upstream_namespace()}"
+    stamp = catalog.catalog_stamp()
+    kept = _kept(key)
+    if kept is not None and _current(kept, stamp):
+        return {"attention": kept["counts"]}
+    with lock(f"insights-attention:{upstream_namespace()}", timeout=60, blocking=kept is None) as mine:
+        if not mine and kept is not None:
+            return {"attention": kept["counts"]}  # another process is counting
+        again = _kept(key)
+        if again is not None and _current(again, stamp):
+            return {"attention": again["counts"]}  # counted while this one waited
+        panel, counts = _count_attention()
+        if counts is not None:
+            try:
+                # Kept past its age: shown while the next count is made.
+                cache.set(key, {"counts": counts, "stamp": stamp, "at": time.time()}, timeout=max(4 * seconds, 60))
+            except Exception:
+                log.warning("could not keep the insight counts", exc_info=True)
+        return panel
+
+
+def _kept(key: str) -> dict[str, Any] | None:
+    try:
+        kept = cache.get(key)
+    except Exception:  # a cache outage costs speed, never the overview
+        return None
+    ok = isinstance(kept, dict) and isinstance(kept.get("counts"), selectors.Attention)
+    return kept if ok else None
+
+
+def _current(kept: dict[str, Any], stamp: str) -> bool:
+    age = time.time() - kept["at"]
+    if age >= settings.POND_INSIGHTS_ATTENTION_SECONDS:
+        return False
+    return kept["stamp"] == stamp or age < settings.POND_INSIGHTS_ATTENTION_AFTER_WRITE
+
+
+def _count_attention() -> tuple[dict[str, Any], selectors.Attention | None]:
+    """(the panel, the counts worth keeping: None when the deployments were unknown)."""
+    from webui.insights.sources import estate_load
+
     try:
         estate = estate_load(with_experiments=True)
     except JFrogMLError as exc:
-        return {"error": exc.message}
+        return {"error": exc.message}, None
     counts = selectors.attention(estate)
-    if seconds > 0 and estate.deployments_known:
-        try:
-            # Under the stamp of the catalog the counts were made from (loading the
-            # estate may have built it).
-            cache.set(_attention_key(catalog.catalog_stamp()), counts, timeout=seconds)
-        except Exception:
-            log.warning("could not keep the insight counts", exc_info=True)
-    return {"attention": counts}
-
-
-def _attention_key(stamp: str) -> str:
-    return f"insights:attention:{upstream_namespace()}:{stamp}"
+    return {"attention": counts}, counts if estate.deployments_known else None
 
 
 def weekly(weeks: int | None = None) -> dict[str, Any]:
