@@ -416,3 +416,37 @@ def _api_table(got: dict[str, dict[str, str]]) -> str:
     ]
     lines += [f"{label:<{width}}" + "".join(f"{cells[c]:>{cell}}" for c in API_CALLERS) for label, cells in got.items()]
     return "\n".join(lines) + "\n"
+
+
+# --- Pond's API with personal tokens: every route, a token of each role --------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_pond_api_route_answers_each_roles_token_as_designed(role_users, world, registry, capsys):
+    """The rules above were tried with sessions; a pipeline sends a token. A token of
+    each role gets what that role's session gets; a revoked token, no token or a
+    made-up one get 401 (never a page or a redirect)."""
+    from django.test import Client
+
+    from webui.api.tokens import token_create, token_revoke
+
+    tokens = {role: token_create(user=role_users[role], name=f"matrix {role}")[1] for role in SIGNED_IN}
+    revoked_record, revoked = token_create(user=role_users["admin"], name="matrix revoked")
+    token_revoke(user=role_users["admin"], token_id=revoked_record.pk)
+    callers = {**tokens, "revoked": revoked, "made-up": "pond_" + "x" * 43, "anonymous": None}
+    api_routes = {route: rule for route, rule in rules(world).items() if route.startswith("api/v1/")}
+    assert len(api_routes) == 9
+    wrong, lines = [], []
+    for url, expected in api_routes.values():
+        cells = []
+        for caller, token in callers.items():
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+            got = str(Client().get(url, **headers).status_code)
+            want = expected[caller] if caller in SIGNED_IN else "401"
+            cells.append(got if got == want else f"{got}!={want}")
+            if got != want:
+                wrong.append(f"GET {url} with {caller}'s token: {got}, expected {want}")
+        lines.append(f"{url:<50}" + "".join(f"{c:>12}" for c in cells))
+    with capsys.disabled():
+        print("\nPond's API by token\n" + f"{'URL':<50}" + "".join(f"{c:>12}" for c in callers) + "\n" + "\n".join(lines))
+    assert not wrong, "\n".join(wrong)
