@@ -60,8 +60,10 @@ def test_a_revoked_token_stops_at_once_and_only_its_owner_can_revoke_it(client_f
     other = post_form(client_for("rita"), f"/accounts/tokens/{record.pk}/revoke", {})
     assert other.status_code == 404
     assert _bearer(token).get("/api/v1/me").status_code == 200
-    resp = post_form(client_for("eve"), f"/accounts/tokens/{record.pk}/revoke", {})
+    eve = client_for("eve")
+    resp = post_form(eve, f"/accounts/tokens/{record.pk}/revoke", {})
     assert resp.status_code == 302
+    assert eve.get(resp["Location"]).content.decode().count("it stopped working at once.") == 1  # said once
     refused = _bearer(token).get("/api/v1/me")
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthenticated"

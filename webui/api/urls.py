@@ -16,7 +16,7 @@ SCHEMA_SETTINGS = {
     "DESCRIPTION": (
         "Pond's own API for pipelines: promotion requests and decisions, the ledger and activity "
         "record, production versions, deployment statuses and incidents. Authenticate with a "
-        "personal API token (`Authorization: Bearer pond_…`, made on /account/tokens/): it carries "
+        "personal API token (`Authorization: Bearer pond_…`, made on /accounts/tokens/): it carries "
         "exactly its owner's rights, and every rule of the review applies as on the pages."
     ),
     "VERSION": "1",
