@@ -17,7 +17,6 @@ from django.db import transaction
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews import evidence, webhooks
 from webui.reviews.decisions import (
-    ApplyResult,
     decision_apply,
     decision_plan,
     label_of,
@@ -26,6 +25,7 @@ from webui.reviews.decisions import (
     unfinished_decision,
 )
 from webui.reviews.models import LedgerEntry, ReviewRequest
+from webui.reviews.outcome import ApplyResult
 from webui.reviews.services import (
     DECIDE_PERM,
     ReviewRefused,
