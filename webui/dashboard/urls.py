@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from webui.dashboard.views import deployments, experiments, models, overview
+from webui.dashboard.views import deployments, experiments, models, overview, versions
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -11,12 +11,12 @@ urlpatterns = [
     path("models/<upstream_id:model_id>/", models.model_detail, name="model_detail"),
     path("models/<upstream_id:model_id>/edit/", models.model_edit, name="model_edit"),
     path("models/<upstream_id:model_id>/delete/", models.model_delete, name="model_delete"),
-    path("models/<upstream_id:model_id>/compare/", models.versions_compare, name="versions_compare"),
-    path("models/<upstream_id:model_id>/versions/new/", models.version_create, name="version_create"),
-    path("models/<upstream_id:model_id>/versions/<upstream_id:version_id>/", models.version_detail, name="version_detail"),
+    path("models/<upstream_id:model_id>/compare/", versions.versions_compare, name="versions_compare"),
+    path("models/<upstream_id:model_id>/versions/new/", versions.version_create, name="version_create"),
+    path("models/<upstream_id:model_id>/versions/<upstream_id:version_id>/", versions.version_detail, name="version_detail"),
     path(
         "models/<upstream_id:model_id>/versions/<upstream_id:version_id>/delete/",
-        models.version_delete,
+        versions.version_delete,
         name="version_delete",
     ),
     path("experiments/", experiments.experiment_list, name="experiment_list"),

@@ -15,7 +15,7 @@ from webui.activity.services import activity_record, creators, edits, jsonable
 from webui.core.decorators import authorize, upstream_page
 from webui.dashboard.forms import ExperimentForm, ExperimentUpdateForm, add_upstream_errors
 from webui.dashboard.views._common import cleaned_or_default, page_of, selected_ids
-from webui.dashboard.views.models import _render_compare
+from webui.dashboard.views.versions import render_compare
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import EXPERIMENT_STATUSES
@@ -83,7 +83,7 @@ def experiments_compare(request: HttpRequest) -> HttpResponse:
         )
     data = services.experiments_compare(experiment_ids=ids)
     items = [(e.id, e.name or e.id, e.metrics, e.parameters, e.status) for e in data.experiments]
-    return _render_compare(request, data, items, kind="experiments", back_url=reverse("experiment_list"), title="Experiments")
+    return render_compare(request, data, items, kind="experiments", back_url=reverse("experiment_list"), title="Experiments")
 
 
 def _model_choices() -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Models and their versions: list, detail, compare, and their forms."""
+"""Models: list, detail and their forms; what a delete must not do to live deployments
+(shared with the versions' views)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,18 @@ from webui.activity.observed import SeenVersion, standing, unexplained, versions
 from webui.activity.services import activity_record, creators, edits, fit_text, jsonable
 from webui.core.decorators import authorize, upstream_page
 from webui.core.exports import csv_response
-from webui.dashboard.charts import Point, bar_chart
 from webui.dashboard.forms import (
     DestructiveForm,
     RegistryModelForm,
-    VersionForm,
     add_upstream_errors,
 )
-from webui.dashboard.views._common import cleaned_or_default, selected_ids
+from webui.dashboard.views._common import cleaned_or_default
 from webui.insights import panels
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import VERSION_STATUSES
 from webui.reviews.effective import versions_effective_status
-from webui.reviews.selectors import ledger_for_versions, version_promotions
+from webui.reviews.selectors import ledger_for_versions
 
 # The service's sort keys: "updated" and "versions" put the most recent / most first.
 MODEL_SORTS = [
@@ -143,7 +142,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
         {
             "data": data,
             "model": data.model,
-            "observed": _observed(data.model, data.versions),
+            "observed": observed_changes(data.model, data.versions),
             "creator": creators(Activity.MODEL, [model_id]).get(model_id),
             "versions": versions,
             "key_metrics": key_metrics,
@@ -237,9 +236,9 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
         live=len(live),
         live_label=f"Stop its {len(live)} live deployment{'s' if len(live) != 1 else ''} as part of this delete",
     )
-    blind = _cannot_see_deployments(data)
+    blind = cannot_see_deployments(data)
     if request.method == "POST" and not data.production_versions and not blind and form.is_valid():
-        stopped = _stop_all(request, live, data.model, reason="stopped to delete its model")
+        stopped = stop_all(request, live, data.model, reason="stopped to delete its model")
         if stopped is None:
             return redirect("model_detail", model_id=model_id)
         try:
@@ -274,7 +273,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
             "what": "model",
             "name": data.model.display_name,
             "consequence": "This deletes the model, all its versions and all its deployments.",
-            "blocked": _production_block(data.production_versions, model_id) or blind,
+            "blocked": production_block(data.production_versions, model_id) or blind,
             "versions": data.versions,
             "deployments": data.deployments,
             "experiments": data.experiments,
@@ -284,7 +283,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
     )
 
 
-def _observed(model, versions) -> dict[str, Activity]:
+def observed_changes(model, versions) -> dict[str, Activity]:
     """Versions whose status was changed outside Pond (noticed here if not before),
     by id: the observed change that still explains each one's status today.
 
@@ -301,125 +300,7 @@ def _observed(model, versions) -> dict[str, Activity]:
     return {v.id: row for v in versions if (row := standing(flagged.get(fit_text(v.id)), v.status or ""))}
 
 
-def _model_name(model_id: str) -> str:
-    """The model's name for the record (from the cached model page; "" if unreadable)."""
-    try:
-        return services.model_overview(model_id=model_id).model.display_name
-    except JFrogMLError:
-        return ""
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@authorize("dashboard.change_registry")
-@upstream_page
-def version_create(request: HttpRequest, model_id: str) -> HttpResponse:
-    if request.method == "POST":
-        form = VersionForm(request.POST)
-        if form.is_valid():
-            try:
-                version = services.version_create(model_id=model_id, **form.cleaned_data)
-            except JFrogMLError as exc:
-                add_upstream_errors(form, exc)
-            else:
-                activity_record(
-                    user=request.user, action=Activity.CREATED, kind=Activity.VERSION, object_id=version.id,
-                    object_name=version.label, model_id=model_id, model_name=_model_name(model_id),
-                    changes=jsonable(form.cleaned_data),
-                )  # fmt: skip
-                messages.success(request, f"Version “{version.label}” created as draft.")
-                return redirect("version_detail", model_id=model_id, version_id=version.id)
-        return render(request, "dashboard/version_form.html", {"form": form, "model_id": model_id})
-    model = services.model_overview(model_id=model_id).model
-    return render(
-        request, "dashboard/version_form.html", {"form": VersionForm(), "model": model, "model_id": model_id}
-    )
-
-
-@require_GET
-@login_required
-@upstream_page
-def version_detail(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
-    data = services.version_detail(model_id=model_id, version_id=version_id)
-    production = [v.id for v in data.production_versions if v.id != version_id]
-    return render(
-        request,
-        "dashboard/version_detail.html",
-        {
-            "data": data,
-            "model": data.model,
-            "version": data.version,
-            "creator": creators(Activity.VERSION, [version_id]).get(version_id),
-            "observed_list": list(_observed(data.model, [data.version]).values()),
-            "compare_with": production[:1],
-            "version_names": {data.version.id: data.version.label},
-            "promotions": version_promotions(model_id=model_id, version=data.version),
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@authorize("dashboard.change_registry")
-@upstream_page
-def version_delete(request: HttpRequest, model_id: str, version_id: str) -> HttpResponse:
-    """Delete a version: never one in production (it leaves production through a review),
-    and live deployments serving it stop only by explicit choice."""
-    try:
-        data = services.version_detail(model_id=model_id, version_id=version_id)
-    except NotFound:
-        messages.info(request, "That version was already deleted.")
-        return redirect("model_detail", model_id=model_id)
-    live = [d for d in data.deployments if is_live(d)]
-    form = DestructiveForm(
-        request.POST if request.method == "POST" else None,
-        live=len(live),
-        live_label=f"Stop the {len(live)} live deployment{'s' if len(live) != 1 else ''} serving it as part of this delete",
-    )
-    in_production = [data.version] if data.version.status == "production" else []
-    blind = _cannot_see_deployments(data)
-    if request.method == "POST" and not in_production and not blind and form.is_valid():
-        stopped = _stop_all(request, live, data.model, reason="stopped to delete the version it served")
-        if stopped is None:
-            return redirect("version_detail", model_id=model_id, version_id=version_id)
-        try:
-            services.version_delete(model_id=model_id, version_id=version_id)
-        except NotFound:
-            messages.info(request, "That version was already deleted.")
-            return redirect("model_detail", model_id=model_id)
-        except JFrogMLError as exc:
-            messages.error(request, f"The version was not deleted: {exc.message}")
-            return redirect("version_detail", model_id=model_id, version_id=version_id)
-        activity_record(
-            user=request.user, action=Activity.DELETED, kind=Activity.VERSION, object_id=version_id,
-            object_name=data.version.label, model_id=model_id, model_name=data.model.display_name,
-            details={
-                "status": data.version.status,
-                "deployments": [f"{d.name or d.id} ({d.status or 'unknown'})" for d in data.deployments],
-                "deployments_stopped": [d.name or d.id for d in stopped],
-            },
-        )  # fmt: skip
-        messages.success(request, "Version deleted.")
-        return redirect("model_detail", model_id=model_id)
-    status = 409 if request.method == "POST" and (in_production or blind) else 200
-    return render(
-        request,
-        "dashboard/confirm_delete.html",
-        {
-            "data": data,
-            "form": form,
-            "what": "version",
-            "name": f"{data.model.display_name} {data.version.label}",
-            "consequence": "This deletes the version and its metrics.",
-            "blocked": _production_block(in_production, model_id) or blind,
-            "deployments": data.deployments,
-            "cancel_url": reverse("version_detail", args=[model_id, version_id]),
-        },
-        status=status,
-    )
-
-
-def _production_block(production_versions, model_id: str) -> dict | None:
+def production_block(production_versions, model_id: str) -> dict | None:
     """Why a delete is refused while a version is in production, and where to go instead."""
     if not production_versions:
         return None
@@ -434,7 +315,7 @@ def _production_block(production_versions, model_id: str) -> dict | None:
     }
 
 
-def _cannot_see_deployments(data) -> dict | None:
+def cannot_see_deployments(data) -> dict | None:
     """A destructive action waits while Pond cannot see the deployments live: they are what
     it would take down, and an outage answers with none (or with an old list)."""
     if not (data.freshness.stale or data.freshness.error):
@@ -449,7 +330,7 @@ def _cannot_see_deployments(data) -> dict | None:
     }
 
 
-def _stop_all(request: HttpRequest, live, model, *, reason: str) -> list | None:
+def stop_all(request: HttpRequest, live, model, *, reason: str) -> list | None:
     """Stop each live deployment (recorded); None, with a message, if one could not be stopped."""
     stopped = []
     for deployment in live:
@@ -461,11 +342,11 @@ def _stop_all(request: HttpRequest, live, model, *, reason: str) -> list | None:
             messages.error(request, f"Deployment {deployment.name or deployment.id} was not stopped: {exc.message}")
             return None
         stopped.append(deployment)
-        _record_stop(request, deployment, model, reason=reason)
+        record_stop(request, deployment, model, reason=reason)
     return stopped
 
 
-def _record_stop(request: HttpRequest, deployment, model, *, reason: str) -> None:
+def record_stop(request: HttpRequest, deployment, model, *, reason: str) -> None:
     activity_record(
         user=request.user, action=Activity.STOPPED, kind=Activity.DEPLOYMENT, object_id=deployment.id,
         object_name=deployment.name or deployment.id, model_id=model.id, model_name=model.display_name,
@@ -485,56 +366,3 @@ def _model_fields(model) -> dict:
     )
 
 
-@require_GET
-@login_required
-@upstream_page
-def versions_compare(request: HttpRequest, model_id: str) -> HttpResponse:
-    ids, problem = selected_ids(request.GET, "v")
-    if problem:
-        return render(
-            request,
-            "dashboard/compare.html",
-            {"problem": problem, "kind": "versions", "back_url": reverse("model_detail", args=[model_id])},
-            status=400,
-        )
-    data = services.versions_compare(model_id=model_id, version_ids=ids)
-    items = [(v.id, v.label, v.metrics, v.parameters, v.status) for v in data.versions]
-    return _render_compare(request, data, items, kind="versions", back_url=reverse("model_detail", args=[model_id]), title=data.model.display_name)
-
-
-def _render_compare(request: HttpRequest, data, items, *, kind: str, back_url: str, title: str) -> HttpResponse:
-    """Shared by versions and experiments: the table, the diff toggle, the chart."""
-    only_diff = request.GET.get("diff") in {"1", "on", "true"}
-    metric_names = list(data.metric_names)
-    param_names = list(data.param_names)
-    differs = data.differs
-    if only_diff:
-        metric_names = [m for m in metric_names if m in differs["metrics"]]
-        param_names = [p for p in param_names if p in differs["parameters"]]
-    best = dict(data.best or {})
-    metric = request.GET.get("metric") or ""
-    if metric not in data.metric_names:
-        metric = next(iter(best), metric_names[0] if metric_names else "")
-    chart = bar_chart(
-        [Point(label, m[metric], marked=best.get(metric) == m[metric]) for _, label, m, _, _ in items if metric in m],
-        title=f"{metric} by {kind[:-1]}",
-    ) if metric else ""
-    return render(
-        request,
-        "dashboard/compare.html",
-        {
-            "data": data,
-            "kind": kind,
-            "title": title,
-            "items": items,
-            "metric_names": metric_names,
-            "param_names": param_names,
-            "all_metric_names": list(data.metric_names),
-            "best": best,
-            "differs": differs,
-            "only_diff": only_diff,
-            "metric": metric,
-            "chart": chart,
-            "back_url": back_url,
-        },
-    )
