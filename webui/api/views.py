@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from webui.api import serializers as s
 from webui.api.authentication import PersonalTokenAuthentication
+from webui.api.models import ApiToken
 from webui.core.roles import role_of
 from webui.jfrogml.errors import JFrogMLError, NotFound, ValidationFailed
 from webui.reviews import approvals, audit, selectors, services
@@ -110,7 +111,7 @@ class PondAPIView(APIView):
 class Me(PondAPIView):
     @extend_schema(operation_id="me", responses={200: s.MeSerializer, **ERRORS}, summary="Who the token speaks for")
     def get(self, request):
-        token = request.auth.name if request.auth is not None and hasattr(request.auth, "name") else None
+        token = request.auth.name if isinstance(request.auth, ApiToken) else None
         return Response({"username": request.user.get_username(), "role": role_of(request.user), "token": token})
 
 
@@ -181,7 +182,6 @@ class ReviewDecision(PondAPIView):
     )
     def post(self, request, pk: int):
         data = self.body(s.DecisionSerializer)
-        _review(pk)
         result = approvals.promotion_request_decide(
             user=request.user,
             request_id=pk,
@@ -204,7 +204,6 @@ class ReviewWithdrawal(PondAPIView):
     )
     def post(self, request, pk: int):
         data = self.body(s.WithdrawSerializer)
-        _review(pk)
         review = services.promotion_request_cancel(user=request.user, request_id=pk, comment=data["comment"])
         return Response(s.ReviewSerializer(review, context={"request": request}).data)
 
