@@ -14,6 +14,7 @@ from webui.api import tokens
 def _page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResponse:
     context = {
         "tokens": tokens.tokens_of(request.user),
+        "pond_url": request.build_absolute_uri("/").rstrip("/"),
         "api_base": request.build_absolute_uri("/api/v1/"),
         "section": "tokens",
         **extra,
