@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,15 @@ APPROVED = "approved"
 
 class CliError(Exception):
     pass
+
+
+def out(text: str, *, err: bool = False) -> None:
+    """Print `text` as plain characters: names come from JFrog ML and Pond's users, and an
+    escape sequence or a right-to-left override in one must not drive the terminal."""
+    shown = "".join(
+        c if c == "\n" or not unicodedata.category(c).startswith("C") else "\ufffd" for c in str(text)
+    )
+    print(shown, file=sys.stderr if err else sys.stdout)
 
 
 def config_path() -> Path:
@@ -118,11 +128,11 @@ def _wait(pond: Pond, review_id: int, timeout: float) -> int:
         left = deadline - time.monotonic()
         review = pond.call("GET", f"/reviews/{review_id}", params={"wait": max(0.0, min(left, 50.0))}, timeout=70)
         if review["decided"]:
-            print(_say(review))
+            out(_say(review))
             return OK if review["state"] == APPROVED else FAILING
         if time.monotonic() >= deadline:
-            print(_say(review))
-            print(f"Still undecided after {timeout:g} s.", file=sys.stderr)
+            out(_say(review))
+            out(f"Still undecided after {timeout:g} s.", err=True)
             return TIMED_OUT
 
 
@@ -135,7 +145,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     )
     me = Pond(url, token).call("GET", "/me")
     path = _save(url, token)
-    print(f"Logged in to {url} as {me['username']} ({me['role']}); saved in {path}.")
+    out(f"Logged in to {url} as {me['username']} ({me['role']}); saved in {path}.")
     return OK
 
 
@@ -153,7 +163,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
             "deploy": args.deploy,
         },
     )
-    print(_say(review))
+    out(_say(review))
     return _wait(pond, review["id"], args.timeout) if args.wait else OK
 
 
@@ -162,7 +172,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.wait:
         return _wait(pond, args.id, args.timeout)
     review = pond.call("GET", f"/reviews/{args.id}")
-    print(_say(review))
+    out(_say(review))
     return OK
 
 
@@ -170,12 +180,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     data = _connect(args).call("GET", "/deployments")
     shown = [d for d in data["deployments"] if not args.model or args.model in (d["model_id"], d["model_name"])]
     if args.model and not shown:
-        print(f"No deployment of {args.model}.")
+        out(f"No deployment of {args.model}.")
     for d in shown:
         mark = "FAILING" if d["problem"] else "ok"
-        print(f"{mark:8} {d['status']:10} {d['name']}  ({d['model_name']} {d['version']})  since {d['since'] or '?'}")
+        out(f"{mark:8} {d['status']:10} {d['name']}  ({d['model_name']} {d['version']})  since {d['since'] or '?'}")
     if data["stale"]:
-        print(f"Statuses may be out of date: last checked {data['checked_at'] or 'never'}.", file=sys.stderr)
+        out(f"Statuses may be out of date: last checked {data['checked_at'] or 'never'}.", err=True)
     return FAILING if any(d["problem"] for d in shown) else OK
 
 
@@ -184,7 +194,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     for e in data["results"]:
         what = f"{e['from_status']} → {e['to_status']}" if e["to_status"] else e["object_kind"]
         subject = e["version_label"] or e["object_name"] or e["object_id"]
-        print(f"{e['when']}  {e['who']:12} {e['event']:10} {e['model_name'] or e['model_id']} {subject}  {what}"
+        out(f"{e['when']}  {e['who']:12} {e['event']:10} {e['model_name'] or e['model_id']} {subject}  {what}"
               + (f"  “{e['comment']}”" if e["comment"] else ""))
     return OK
 
@@ -236,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except CliError as exc:
-        print(f"pond: {exc}", file=sys.stderr)
+        out(f"pond: {exc}", err=True)
         return ERROR
     except KeyboardInterrupt:
         return 130

@@ -94,9 +94,10 @@ def test_status_exits_non_zero_when_a_deployment_shown_is_failing(live_server, t
     from webui.status.models import DeploymentState
 
     now = timezone.now()
-    for i, status in enumerate(["active", "failed"]):
+    names = ["api-0", "api-1", "api-2\x1b[2J\u202eevil"]  # the last one would clear and reverse a terminal
+    for i, status in enumerate(["active", "failed", "active"]):
         DeploymentState.objects.create(
-            deployment_id=f"dep_{i}", name=f"api-{i}", model_id=f"mdl_{i}", version_id="v", status=status,
+            deployment_id=f"dep_{i}", name=names[i], model_id=f"mdl_{i % 2}", version_id="v", status=status,
             status_since=now, first_observed_at=now, last_observed_at=now,
         )  # fmt: skip
     document.publish()
@@ -105,3 +106,4 @@ def test_status_exits_non_zero_when_a_deployment_shown_is_failing(live_server, t
     assert every.returncode == 1 and "FAILING" in every.stdout and "api-1" in every.stdout
     healthy = _pond("status", "mdl_0", env=env)
     assert healthy.returncode == 0 and "api-0" in healthy.stdout and "api-1" not in healthy.stdout
+    assert "api-2\ufffd[2J\ufffdevil" in healthy.stdout and "\x1b" not in every.stdout + healthy.stdout
