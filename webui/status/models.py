@@ -86,6 +86,14 @@ class Incident(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     recovered_to = models.CharField(max_length=64, blank=True)
+    # Names at the time it opened (the catalog's, when the poller could read it).
+    model_name = models.CharField(max_length=NAME_MAX, blank=True)
+    version_label = models.CharField(max_length=NAME_MAX, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
+    # The promotion (webui.reviews.models.LedgerEntry pk) that preceded it within
+    # POND_STATUS_PROMOTION_WINDOW, if any: "started 12 min after 3.1.0 was promoted by ...".
+    promotion_entry_id = models.BigIntegerField(null=True, blank=True)
     # The event that opened it: opening the same incident twice is impossible.
     opened_by_sequence = models.PositiveIntegerField()
 
@@ -162,3 +170,110 @@ class ShareLink(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- incidents people read and write, maintenance windows, subscriptions ----------------
+# (issue 15). Names are kept as they were when the row was written: a model renamed or
+# deleted later does not rewrite what the team saw at the time.
+
+
+class IncidentUpdate(models.Model):
+    """A person's note on an incident, Statuspage-style: what the team knows now."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    STATE_CHOICES = [
+        (INVESTIGATING, "Investigating"),
+        (IDENTIFIED, "Identified"),
+        (MONITORING, "Monitoring"),
+        (RESOLVED, "Resolved"),
+    ]
+    TEXT_MAX = 5000
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    state = models.CharField(max_length=16, choices=STATE_CHOICES)
+    text = models.TextField(blank=True)
+    author = models.CharField(max_length=150)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id}: {self.state} by {self.author}"
+
+
+class MaintenanceWindow(models.Model):
+    """Planned downtime of one deployment or of every deployment of one model.
+
+    Inside it, a failure opens no incident and its time counts neither as up nor as
+    down (uptime shows maintenance separately)."""
+
+    DEPLOYMENT = "deployment"
+    MODEL = "model"
+    SCOPE_CHOICES = [(DEPLOYMENT, "Deployment"), (MODEL, "Model")]
+    REASON_MAX = 2000
+
+    scope = models.CharField(max_length=16, choices=SCOPE_CHOICES)
+    target_id = models.CharField(max_length=ID_MAX)
+    target_name = models.CharField(max_length=NAME_MAX, blank=True)
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField(db_index=True)
+    reason = models.TextField(blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=150, blank=True)
+    # Set once its start (end) has been announced to subscribers: announced once.
+    start_announced_at = models.DateTimeField(null=True, blank=True)
+    end_announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="status_maintenance_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.target_name or self.target_id}: {self.starts_at:%Y-%m-%d %H:%M} .. {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class StatusSubscription(models.Model):
+    """A webhook that hears about one deployment, one model, or everything.
+
+    The URL is a credential (Slack keeps its secret in the path): pages show its host
+    only, and the sender (webui.status.webhooks) names it by "sub:<pk>", never by URL.
+    Its delivery log is the outbox (webui.reviews.models.OutboxMessage) rows of that key."""
+
+    SLACK = "slack"
+    JSON = "json"
+    FORMAT_CHOICES = [(SLACK, "Slack-compatible ({\"text\": …})"), (JSON, "JSON (Pond's event document)")]
+    ALL = "all"
+    DEPLOYMENT = "deployment"
+    MODEL = "model"
+    SCOPE_CHOICES = [(ALL, "Every deployment"), (MODEL, "A model"), (DEPLOYMENT, "A deployment")]
+    URL_MAX = 2000
+
+    label = models.CharField(max_length=200)
+    format = models.CharField(max_length=8, choices=FORMAT_CHOICES)
+    url = models.URLField(max_length=URL_MAX)
+    scope = models.CharField(max_length=16, choices=SCOPE_CHOICES, default=ALL)
+    target_id = models.CharField(max_length=ID_MAX, blank=True)
+    target_name = models.CharField(max_length=NAME_MAX, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def key(self) -> str:
+        return f"sub:{self.pk}"

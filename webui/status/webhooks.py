@@ -332,4 +332,38 @@ def change_announce(change: ConfirmedChange) -> list[str]:
     """Queue the notification of a confirmed change for every status webhook."""
     if not worth_notifying(change):
         return []
-    return enqueue(kind="status", payload={"text": message(change)})
+    return status_announce(
+        text=message(change),
+        event={"type": "status_change", **change_event(change)},
+        model_id=change.model_id,
+        deployment_id=change.deployment_id,
+    )
+
+
+def change_event(change: ConfirmedChange) -> dict[str, Any]:
+    return {
+        "deployment_id": change.deployment_id,
+        "deployment_name": change.name or change.deployment_id,
+        "model_id": change.model_id,
+        "version_id": change.version_id,
+        "from_status": change.from_status or None,
+        "to_status": change.to_status,
+        "since": change.since.isoformat(),
+    }
+
+
+# --- status announcements: changes, incident updates, maintenance --------------------------
+
+
+def status_announce(*, text: str, event: dict[str, Any], model_id: str = "", deployment_id: str = "") -> list[str]:
+    """Queue one status announcement for everyone who hears about it; returns the delivery ids.
+
+    `text` is the plain-text line (escaped for Slack by the sender); `event` is the
+    JSON document (`{"type": "status_change" | "incident_update" | "maintenance_start" |
+    "maintenance_end", ...}`) that JSON subscriptions receive. `model_id` and
+    `deployment_id` say whom it concerns, for subscriptions scoped to a model or a
+    deployment. The POND_STATUS_WEBHOOKS of the settings hear everything, as text.
+
+    Call it inside the transaction that records what it announces.
+    """
+    return enqueue(kind="status", payload={"text": text})
