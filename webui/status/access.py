@@ -61,6 +61,17 @@ def can_manage_share_links(user) -> bool:
     )
 
 
+def can_operate(user) -> bool:
+    """May acknowledge and update incidents, schedule maintenance and manage status
+    subscriptions: whoever may deploy (engineers, reviewers, admins), never a share-link
+    holder or a viewer."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm("dashboard.deploy"))
+    )
+
+
 def share_link_create(*, label: str, created_by: str = "") -> tuple[ShareLink, str]:
     """A new link and its token (shown once: only the token's hash is kept)."""
     token = secrets.token_urlsafe(32)
