@@ -63,6 +63,34 @@ def test_the_edit_form_is_prefilled_and_saves_changes(client_for, registry):
     assert "new-name" in resp.content.decode()
 
 
+def test_saving_an_unchanged_form_writes_nothing_and_records_nothing(client_for, registry):
+    from webui.activity.models import Activity
+
+    model = registry.model("same", tags=["a"])
+    before = registry.get(f"/v1/models/{model['id']}").json()
+    client = client_for("bob")
+    client.get(f"/models/{model['id']}/")  # the page's cached copy: the record must not come from it
+    resp = client.post(
+        f"/models/{model['id']}/edit/",
+        {"name": "same", "description": before.get("description") or "", "framework": before.get("framework") or "",
+         "task_type": before.get("task_type") or "", "tags": "a"},
+        follow=True,
+    )  # fmt: skip
+    assert "Nothing changed: the model was not saved." in _messages(resp)
+    assert registry.get(f"/v1/models/{model['id']}").json() == before
+    assert not Activity.objects.filter(action=Activity.EDITED, object_id=model["id"]).exists()
+
+    # Changed upstream after the page cached it: the record's "before" is what JFrog ML held.
+    registry._send("PUT", f"/v1/models/{model['id']}", {**before, "description": "changed elsewhere"}, 200)
+    client.post(
+        f"/models/{model['id']}/edit/",
+        {"name": "same", "description": "mine", "framework": before.get("framework") or "",
+         "task_type": before.get("task_type") or "", "tags": "a"},
+    )  # fmt: skip
+    edited = Activity.objects.get(action=Activity.EDITED, object_id=model["id"])
+    assert edited.changes == {"description": ["changed elsewhere", "mine"]}
+
+
 def test_delete_asks_for_confirmation_then_deletes(client_for, registry):
     model = registry.model("doomed")
     registry.version(model["id"], "1.0")

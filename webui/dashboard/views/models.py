@@ -191,15 +191,21 @@ def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
         form = RegistryModelForm(request.POST)
         if form.is_valid():
             try:
-                before = services.model_overview(model_id=model_id).model
-                services.model_update(model_id=model_id, **form.cleaned_data)
+                # The record says what changed from what JFrog ML held, not from a cached page.
+                before, _ = services.model_read_fresh(model_id=model_id)
+                changes = edits(_model_fields(before), jsonable(form.cleaned_data))
+                if changes:
+                    services.model_update(model_id=model_id, **form.cleaned_data)
             except JFrogMLError as exc:
                 add_upstream_errors(form, exc)
             else:
+                if not changes:  # nothing to write, and nothing to put on the record
+                    messages.info(request, "Nothing changed: the model was not saved.")
+                    return redirect("model_detail", model_id=model_id)
                 activity_record(
                     user=request.user, action=Activity.EDITED, kind=Activity.MODEL, object_id=model_id,
                     object_name=form.cleaned_data["name"], model_id=model_id, model_name=form.cleaned_data["name"],
-                    changes=edits(_model_fields(before), jsonable(form.cleaned_data)),
+                    changes=changes,
                 )  # fmt: skip
                 messages.success(request, f"Model “{form.cleaned_data['name']}” saved.")
                 return redirect("model_detail", model_id=model_id)
