@@ -268,6 +268,22 @@ REGISTRY_SERVICE_TOKEN = (
 if POND_EMBEDDED_REGISTRY and not (JFROG_ML_TOKEN or JFROG_ML_USER) and not JFROG_ML_URL_CONFIGURED:
     JFROG_ML_TOKEN = REGISTRY_SERVICE_TOKEN
 REGISTRY_SERVICE_USERNAME = "pond-service"
+# Which protocol JFROG_ML_URL speaks: "rest" (the JFrog ML REST API; the default) or
+# "grpc" (JFrog ML's platform through JFrog's SDK `frogml`, `pip install 'pond[jfrog-platform]'`;
+# docs/jfrog-platform.md). With grpc, JFROG_ML_URL is the JFrog platform URL (the tenant is
+# looked up there) and JFROG_ML_GRPC_ADDRESS the control plane.
+JFROG_ML_PROTOCOL = envstr("JFROG_ML_PROTOCOL", "rest").strip().lower() or "rest"
+if JFROG_ML_PROTOCOL not in {"rest", "grpc"}:
+    raise ImproperlyConfigured("Environment variable JFROG_ML_PROTOCOL must be rest or grpc.")
+if JFROG_ML_PROTOCOL == "grpc" and not JFROG_ML_URL_CONFIGURED:
+    raise ImproperlyConfigured("Environment variable JFROG_ML_URL must be set when JFROG_ML_PROTOCOL is grpc.")
+JFROG_ML_GRPC_ADDRESS = envstr("JFROG_ML_GRPC_ADDRESS", "grpc.qwak.ai:443").strip()
+# TLS on the gRPC channel; the token and tenant id are sent only over TLS.
+JFROG_ML_GRPC_TLS = envbool("JFROG_ML_GRPC_TLS", True)
+# PEM roots for a private CA (unset: the system's).
+JFROG_ML_GRPC_CA_FILE = envstr("JFROG_ML_GRPC_CA_FILE")
+# JFrog ML project ids whose models Pond shows (unset: every project the token sees).
+JFROG_ML_PROJECTS = envlist("JFROG_ML_PROJECTS")
 REGISTRY_DEPLOY_DELAY = envfloat("REGISTRY_DEPLOY_DELAY", 3.0, minimum=0)
 # Seconds a registry process trusts a bearer token it has checked (a token revoked from
 # another process keeps working there up to this long; 0: check every request).

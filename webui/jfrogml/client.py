@@ -95,6 +95,9 @@ def _count() -> None:
 def upstream_namespace(base_url: str | None = None) -> str:
     """A cache namespace per upstream, so that two upstreams' data never mix."""
     url = (base_url if base_url is not None else settings.JFROG_ML_URL).rstrip("/")
+    if base_url is None and getattr(settings, "JFROG_ML_PROTOCOL", "rest") == "grpc":
+        # The platform's data lives at its control plane, its tenant at the URL.
+        url = f"grpc:{settings.JFROG_ML_GRPC_ADDRESS}|{url}"
     return "jfml:" + hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
@@ -490,9 +493,17 @@ def get_client() -> JFrogMLClient:
     """The client for the current settings (read at call time: tests change them).
 
     One per thread and configuration, so that its Session's connection pool is
-    reused without sharing a Session between threads.
+    reused without sharing a Session between threads. With JFROG_ML_PROTOCOL=grpc it
+    is the JFrog ML platform's client (webui/jfrogml/platform/), with the same
+    methods and resources; only then are grpc and JFrog's SDK imported.
     """
+    protocol = getattr(settings, "JFROG_ML_PROTOCOL", "rest")
     key = (
+        protocol,
+        getattr(settings, "JFROG_ML_GRPC_ADDRESS", ""),
+        getattr(settings, "JFROG_ML_GRPC_TLS", True),
+        getattr(settings, "JFROG_ML_GRPC_CA_FILE", ""),
+        tuple(getattr(settings, "JFROG_ML_PROJECTS", ()) or ()),
         settings.JFROG_ML_URL,
         settings.JFROG_ML_TOKEN,
         settings.JFROG_ML_USER,
@@ -515,5 +526,10 @@ def get_client() -> JFrogMLClient:
             for old in cached.values():
                 old.close()
             cached.clear()
-        client = cached[key] = JFrogMLClient()
+        if protocol == "grpc":
+            from webui.jfrogml.platform.client import PlatformClient
+
+            client = cached[key] = PlatformClient()
+        else:
+            client = cached[key] = JFrogMLClient()
     return client

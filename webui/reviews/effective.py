@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from webui.jfrogml import capabilities
+
 Source = Literal["upstream", "pond"]
 
 
@@ -43,6 +45,8 @@ def version_effective_status(*, version: Any, ledger_entries: Iterable[Any]) -> 
     upstream = str(getattr(version, "status", "") or "")
     vid = str(getattr(version, "id", ""))
     last = _last_applied(e for e in ledger_entries if str(e.version_id) == vid)
+    if not capabilities.current().version_status:
+        return _from_ledger(last)
     if last is None:
         return EffectiveStatus(upstream, "upstream", upstream_status=upstream)
 
@@ -80,6 +84,25 @@ def version_effective_status(*, version: Any, ledger_entries: Iterable[Any]) -> 
         note=(
             f"Changed outside Pond: Pond recorded {last.to_status} on {when} "
             f"(JFrog ML said {expected}), but JFrog ML now says {upstream or 'nothing'}."
+        ),
+    )
+
+
+def _from_ledger(last: Any | None) -> EffectiveStatus:
+    """Where the upstream has no version status at all (the JFrog ML platform over
+    gRPC), Pond's ledger is the status: a version nobody promoted is a draft."""
+    if last is None:
+        return EffectiveStatus(
+            "draft",
+            "pond",
+            note="Status from Pond's ledger: no promotion recorded. The JFrog ML platform has no version status.",
+        )
+    return EffectiveStatus(
+        last.to_status,
+        "pond",
+        note=(
+            f"Status from Pond's ledger: {last.to_status} on {last.created_at:%Y-%m-%d %H:%M} UTC. "
+            "The JFrog ML platform has no version status."
         ),
     )
 
