@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from webui.jfrogml.answers import shown_url
-from webui.jfrogml.errors import JFrogMLError, NotFound
+from webui.jfrogml.errors import Forbidden, JFrogMLError, NotFound, Unauthorized
 
 log = logging.getLogger("pond.dashboard")
 
@@ -63,6 +63,8 @@ def upstream_page(view: View) -> View:
                     # Where Pond asked, and the setting that says so.
                     "upstream_url": shown_url(settings.JFROG_ML_URL),
                     "upstream_setting": "JFROG_ML_URL" if settings.JFROG_ML_URL_CONFIGURED else "POND_SELF_URL",
+                    # A refused token is not an outage: the page says what to fix.
+                    "refused": isinstance(exc, Unauthorized | Forbidden),
                 },
                 status=503,
             )
