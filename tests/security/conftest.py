@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 
 from tests.dashboard.conftest import Registry
 from tests.support.isolation import forget_catalog_memo, own_file_cache, quick_upstream
@@ -84,6 +85,7 @@ def world(registry, role_users, settings) -> dict[str, str]:
     from webui.reviews import services as reviews
     from webui.status import poller
     from webui.status.access import share_link_create
+    from webui.status.models import StatusSubscription
 
     model = registry.model("matrix")
     v1 = registry.version(model["id"], "1.0")
@@ -97,9 +99,13 @@ def world(registry, role_users, settings) -> dict[str, str]:
     assert poller.poll(force=True).polled  # so that the badge and bar exist
     link, token = share_link_create(label="matrix")
     api_token, _ = token_create(user=role_users["engineer"], name="matrix")
+    subscription = StatusSubscription.objects.create(
+        label="matrix", format="json", url="https://hooks.example/matrix", created_by="admin", created_at=timezone.now()
+    )
     return {
         "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
         "review": str(review.pk), "token": token, "link": str(link.pk), "api_token": str(api_token.pk),
+        "subscription": str(subscription.pk),
     }  # fmt: skip
 
 
@@ -107,7 +113,7 @@ def snapshot(registry) -> dict:
     """Everything a forged write could change: upstream data and Pond's own rows."""
     from webui.api.models import ApiToken
     from webui.reviews.models import LedgerEntry, ReviewRequest
-    from webui.status.models import ShareLink
+    from webui.status.models import ShareLink, StatusSubscription
 
     models = registry.get("/v1/models").json()["models"]
     return {
@@ -124,6 +130,7 @@ def snapshot(registry) -> dict:
         "reviews": list(ReviewRequest.objects.order_by("pk").values_list("pk", "state")),
         "ledger": LedgerEntry.objects.count(),
         "links": list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "subscriptions": list(StatusSubscription.objects.order_by("pk").values_list("pk", "disabled_at")),
         "api_tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "users": list(User.objects.order_by("pk").values_list("username", "password", "is_active")),
     }

@@ -32,6 +32,8 @@ def _post_bodies(w: dict[str, str]) -> dict[str, dict[str, str]]:
         f"/reviews/{w['review']}/decide": {"decision": "approve", "comment": "forged"},
         f"/reviews/new/{w['m']}/{w['v']}/": {"to_status": "staging", "note": "forged"},
         "/status/share-links/": {"label": "forged"},
+        "/status/subscriptions/": {"label": "forged", "format": "json", "url": "https://evil.example/x", "scope": "all"},
+        f"/status/subscriptions/{w['subscription']}/disable/": {"confirm": "yes"},
         "/accounts/password_change/": {"old_password": "x", "new_password1": "Forged-pass-123", "new_password2": "Forged-pass-123"},
         "/accounts/login/": {"username": "dave", "password": "correct horse battery staple"},
     }  # fmt: skip

@@ -116,6 +116,12 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "status/s/<str:share_token>/bar/<upstream_id:deployment_id>.svg": (
             f"/status/s/{w['token']}/bar/{d}.svg", _expect("200"),
         ),
+        # subscriptions: whoever may deploy (a share link grants the status pages only)
+        "status/subscriptions/": ("/status/subscriptions/", needs(WRITERS)),
+        "status/subscriptions/<int:subscription_id>/disable/": (
+            f"/status/subscriptions/{w['subscription']}/disable/",
+            needs(WRITERS),  # a GET is the confirmation page; disabling is a POST
+        ),
         "status/share-links/": ("/status/share-links/", needs(("admin",))),
         "status/share-links/<int:link_id>/revoke/": (
             f"/status/share-links/{w['link']}/revoke/",
@@ -196,7 +202,7 @@ def urlconf_routes() -> Iterator[str]:
     yield from walk(get_resolver().url_patterns)
 
 
-PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link", "api_token")}
+PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link", "api_token", "subscription")}
 
 
 def test_every_url_in_the_urlconf_has_an_access_rule():

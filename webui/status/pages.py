@@ -40,7 +40,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from webui.status import document as built
 from webui.status import snapshot
-from webui.status.access import can_manage_share_links
+from webui.status.access import can_manage_share_links, can_operate
 
 # Where the per-request head of the live part goes in a cached page. Rendered data is
 # always escaped ("<" becomes "&lt;"), so no deployment or model name can forge it.
@@ -63,18 +63,21 @@ class Viewer:
 
     signed_in: bool
     can_manage: bool
+    # May act on incidents, maintenance and subscriptions (access.can_operate).
+    can_operate: bool = False
 
     @property
     def kind(self) -> str:
-        return "manager" if self.can_manage else "user" if self.signed_in else "anonymous"
+        role = "manager" if self.can_manage else "user" if self.signed_in else "anonymous"
+        return f"{role}+operator" if self.can_operate else role
 
 
 ANONYMOUS = Viewer(signed_in=False, can_manage=False)
 SIGNED_IN = Viewer(signed_in=True, can_manage=False)
-MANAGER = Viewer(signed_in=True, can_manage=True)
+MANAGER = Viewer(signed_in=True, can_manage=True, can_operate=True)
 
-# Whether a signed-in user may manage share links decides one link in the header,
-# never access (the share-links views check the permission themselves). Asking costs
+# Whether a signed-in user may manage share links (or operate: subscriptions) decides
+# links on the page, never access (their views check the rights themselves). Asking costs
 # two permission queries on every view, so the answer is kept this many seconds per
 # process: a granted or withdrawn permission shows in the header at most this late.
 MANAGER_MEMO_SECONDS = 10.0
@@ -99,10 +102,10 @@ def viewer(request) -> Viewer:
     with _manager_lock:
         found = _manager_memo.get(key)
     if found is None:
-        found = can_manage_share_links(user)
+        found = Viewer(signed_in=True, can_manage=can_manage_share_links(user), can_operate=can_operate(user))
         with _manager_lock:
             _manager_memo[key] = found
-    return MANAGER if found else SIGNED_IN
+    return found
 
 
 @dataclass(frozen=True)

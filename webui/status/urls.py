@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from webui.status import views
+from webui.status import subscription_views, views
 
 urlpatterns = [
     path("status/", views.status_page, name="status_page"),
@@ -43,6 +43,12 @@ urlpatterns = [
         "status/s/<str:share_token>/bar/<upstream_id:deployment_id>.svg",
         views.status_bar,
         name="status_bar_shared",
+    ),
+    path("status/subscriptions/", subscription_views.subscriptions, name="status_subscriptions"),
+    path(
+        "status/subscriptions/<int:subscription_id>/disable/",
+        subscription_views.subscription_disable,
+        name="status_subscription_disable",
     ),
     path("status/share-links/", views.share_links, name="status_share_links"),
     path(

@@ -8,6 +8,7 @@ none calls JFrog ML, and /status.json and the badges do not touch the database
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,7 @@ from webui.activity.models import Activity
 from webui.activity.services import activity_record
 from webui.status import document as status_document
 from webui.status import pages, snapshot, svg
+from webui.status import subscriptions as status_subscriptions
 from webui.status.access import (
     can_manage_share_links,
     enter_share_link,
@@ -232,6 +234,10 @@ def status_bar(request: HttpRequest, deployment_id: str) -> HttpResponse:
 @require_GET
 @status_access()
 def status_feed(request: HttpRequest) -> HttpResponse:
+    # ?model= / ?deployment=: the entries a subscription of that scope would hear about.
+    only = status_subscriptions.feed_filter(request.GET)
+    if isinstance(only, str):
+        return _bad_request(only)
     doc = snapshot.document()
     token = request.status_share_token if request.status_share_link is not None else None
     # A feed read with a share link's token links to the page through that link.
@@ -239,14 +245,14 @@ def status_feed(request: HttpRequest) -> HttpResponse:
         reverse("status_share_enter", args=[token]) if token else reverse("status_page")
     )
     feed = Atom1Feed(
-        title="Pond deployment incidents",
+        title="Pond deployment incidents" + only.title_suffix,
         link=page_url,
         description="Failures and recoveries of the deployments on Pond's status page.",
-        feed_url=request.build_absolute_uri(request.path),
-        feed_guid=page_url + "#incidents",
+        feed_url=request.build_absolute_uri(request.get_full_path()),
+        feed_guid=page_url + "#incidents" + (f"?{urlencode({only.scope: only.target_id})}" if only.target_id else ""),
         language="en",
     )
-    for incident in doc["incidents"]:
+    for incident in filter(only.keeps, doc["incidents"]):
         started = status_document.parse_iso(incident["started_at"])
         ended = status_document.parse_iso(incident["ended_at"])
         name = incident["deployment_name"]

@@ -5,15 +5,21 @@ Review decisions go out through the same sender (webui/reviews/webhooks.py build
 their payload). A webhook URL is a credential: Slack keeps its secret in the path.
 So:
 
-- the URL never leaves settings: `enqueue` hands Celery a subscription key
-  ("status:<digest of the URL>"), and the task (`webui.status.tasks.webhook_send`)
-  looks the URL up among the configured ones; it cannot be told to post anywhere else;
+- the URL never leaves settings (or, for the subscriptions people make on the
+  subscriptions page, the database): `enqueue` hands Celery a subscription key
+  ("status:<digest of the URL>", "sub:<pk>"), and the task
+  (`webui.status.tasks.webhook_send`) looks the URL up among the configured ones and
+  the active subscriptions; it cannot be told to post anywhere else;
 - logs and error messages name the subscription and the host, never the path or query;
 - redirects are never followed (a 307 would re-POST the body elsewhere): a redirect
   is a failed delivery, as is any other 4xx but 429; 5xx, 429 and transport errors
   are retried by the task;
 - `payload["text"]` is plain text and is escaped here the way Slack asks (& < >), so a
   deployment name or a comment cannot ping `<!channel>` or make a link.
+
+Status announcements (`status_announce`) go to every POND_STATUS_WEBHOOKS URL and to
+each active subscription whose scope (everything, a model, a deployment) they concern:
+Slack-format ones get {"text": ...}, JSON ones Pond's event document (`json_body`).
 
 Every delivery has an id, sent as X-Pond-Delivery and repeated by its retries, so a
 receiver can drop duplicates.
@@ -59,6 +65,13 @@ KINDS = {
     "review": ("POND_REVIEW_WEBHOOKS", "POND_REVIEW_WEBHOOK_TIMEOUT"),
 }
 RETRY_STATUSES = frozenset({429})  # and every 5xx
+# Keys of the subscriptions people make on the subscriptions page: "sub:<pk>"
+# (webui.status.models.StatusSubscription); their URL stays in the database.
+SUBSCRIPTION_KIND = "sub"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# The version of the JSON subscriptions' body (see `json_body`); bumped on an
+# incompatible change, never on an added key.
+JSON_BODY_VERSION = 1
 
 
 class WebhookError(Exception):
@@ -78,6 +91,9 @@ class Subscription:
     key: str
     url: str
     timeout: float
+    # What the body is: "slack" ({"text": ...}, escaped here) or "json" (Pond's event
+    # document, JSON_BODY_VERSION, sent as written: its text is plain).
+    format: str = "slack"
 
     @property
     def host(self) -> str:
@@ -106,11 +122,52 @@ def subscriptions(kind: str) -> list[Subscription]:
 
 
 def subscription_get(key: str) -> Subscription:
-    kind = str(key).partition(":")[0]
+    kind, _, rest = str(key).partition(":")
+    if kind == SUBSCRIPTION_KIND:
+        return _stored_subscription(rest)
     for subscription in subscriptions(kind) if kind in KINDS else []:
         if subscription.key == key:
             return subscription
     raise WebhookRejected(f"No webhook subscription {str(key)[:40]!r} is configured (any more); not sent.")
+
+
+def _stored_subscription(pk: str) -> Subscription:
+    """A subscription made on the subscriptions page ("sub:<pk>"), while it is active.
+
+    Read at every attempt: a disabled subscription's queued deliveries are given up,
+    not posted. Its URL is checked again (http only where `url_problem` allows it)."""
+    from webui.status.models import StatusSubscription
+
+    row = StatusSubscription.objects.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
+    if row is None or row.disabled_at is not None:
+        state = "disabled" if row is not None else "not found"
+        raise WebhookRejected(f"Subscription {SUBSCRIPTION_KIND}:{pk[:20]} is {state}; not sent.")
+    subscription = Subscription(row.key, row.url, float(settings.POND_STATUS_WEBHOOK_TIMEOUT), row.format)
+    problem = url_problem(row.url)
+    if problem:
+        raise WebhookRejected(f"Subscription {row.key} ({subscription.host}): {problem}; not sent.")
+    return subscription
+
+
+def url_problem(url: str) -> str:
+    """Why a subscription may not post to `url` ("" when it may): https anywhere;
+    plain http only to this machine (localhost, 127.0.0.1, ::1) and only with DEBUG on,
+    for trying a receiver out. (The settings' webhooks are the operator's own and may
+    be anything http(s).) The answer never quotes the URL: it is a credential."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return "not a valid URL"
+    if not parts.hostname:
+        return "the URL has no host"
+    if parts.scheme == "https":
+        return ""
+    if parts.scheme == "http":
+        if parts.hostname in LOOPBACK_HOSTS and settings.DEBUG:
+            return ""
+        return "plain http is allowed only to localhost, and only when DEBUG is on: use https"
+    return "only https URLs are allowed"
 
 
 def slack_escape(text: str) -> str:
@@ -123,13 +180,20 @@ def enqueue(*, kind: str, payload: dict[str, Any]) -> list[str]:
     transaction, and hand each to a Celery worker once it commits; returns the
     delivery ids. A broker outage delays the message (beat's `outbox_send_due`
     sends it), never loses it; outside a transaction the rows commit at once."""
+    now = timezone.now()
+    return _queue([_outbox_row(subscription.key, payload, uuid.uuid4().hex, now) for subscription in subscriptions(kind)])
+
+
+def _outbox_row(key: str, payload: dict[str, Any], delivery_id: str, now):
     from webui.reviews.models import OutboxMessage
 
-    now = timezone.now()
-    rows = [
-        OutboxMessage(subscription=subscription.key, payload=payload, delivery_id=uuid.uuid4().hex, next_attempt_at=now)
-        for subscription in subscriptions(kind)
-    ]
+    return OutboxMessage(subscription=key, payload=payload, delivery_id=delivery_id, created_at=now, next_attempt_at=now)
+
+
+def _queue(rows: list) -> list[str]:
+    """Write outbox rows in the current transaction; each goes to a worker once it commits."""
+    from webui.reviews.models import OutboxMessage
+
     if not rows:
         return []
     OutboxMessage.objects.bulk_create(rows)
@@ -137,7 +201,7 @@ def enqueue(*, kind: str, payload: dict[str, Any]) -> list[str]:
         # A separate task per webhook: a slow or failing one never holds up another,
         # nor the poll or the page that caused it. `robust`: a broker outage is logged
         # and the beat sweep sends the row instead.
-        transaction.on_commit(partial(_hand_over, row.subscription, payload, row.delivery_id), robust=True)
+        transaction.on_commit(partial(_hand_over, row.subscription, row.payload, row.delivery_id), robust=True)
     return [row.delivery_id for row in rows]
 
 
@@ -159,7 +223,7 @@ def deliver(*, subscription: str, payload: dict[str, Any], delivery_id: str) -> 
     """
     target = subscription_get(subscription)
     body = dict(payload)
-    if isinstance(body.get("text"), str):
+    if target.format == "slack" and isinstance(body.get("text"), str):
         body["text"] = slack_escape(body["text"])
     where = f"{target.key} ({target.host})"
     started = time.monotonic()
@@ -201,6 +265,7 @@ def _lease(subscription: str) -> timedelta:
     then the answer). A sender slower than this may be joined by a second: a duplicate
     under the same delivery id, which receivers drop."""
     kind = str(subscription).partition(":")[0]
+    kind = "status" if kind == SUBSCRIPTION_KIND else kind
     timeout = float(getattr(settings, KINDS[kind][1])) if kind in KINDS else 5.0
     return timedelta(seconds=2 * timeout + 1)
 
@@ -359,11 +424,81 @@ def status_announce(*, text: str, event: dict[str, Any], model_id: str = "", dep
     """Queue one status announcement for everyone who hears about it; returns the delivery ids.
 
     `text` is the plain-text line (escaped for Slack by the sender); `event` is the
-    JSON document (`{"type": "status_change" | "incident_update" | "maintenance_start" |
-    "maintenance_end", ...}`) that JSON subscriptions receive. `model_id` and
-    `deployment_id` say whom it concerns, for subscriptions scoped to a model or a
-    deployment. The POND_STATUS_WEBHOOKS of the settings hear everything, as text.
+    JSON document (`{"type": "status_change" | "incident_update" | "incident_acknowledged"
+    | "maintenance_start" | "maintenance_end", ...}`) that JSON subscriptions receive
+    (see `json_body`). `model_id` and `deployment_id` say whom it concerns, for the
+    subscriptions scoped to a model or a deployment (`subscribers`). The
+    POND_STATUS_WEBHOOKS of the settings hear everything, as text.
 
-    Call it inside the transaction that records what it announces.
+    Call it inside the transaction that records what it announces: one outbox row per
+    webhook is written in it.
     """
-    return enqueue(kind="status", payload={"text": text})
+    from webui.status.models import StatusSubscription
+
+    now = timezone.now()
+    text_payload = {"text": text}
+    rows = [_outbox_row(hook.key, text_payload, uuid.uuid4().hex, now) for hook in subscriptions("status")]
+    for subscription in subscribers(model_id=model_id, deployment_id=deployment_id):
+        delivery_id = uuid.uuid4().hex
+        if subscription.format == StatusSubscription.JSON:
+            payload = json_body(
+                text=text,
+                event=event,
+                subscription=subscription,
+                delivery_id=delivery_id,
+                at=now,
+                model_id=model_id,
+                deployment_id=deployment_id,
+            )
+        else:
+            payload = text_payload
+        rows.append(_outbox_row(subscription.key, payload, delivery_id, now))
+    return _queue(rows)
+
+
+def subscribers(*, model_id: str = "", deployment_id: str = ""):
+    """The active subscriptions that hear an announcement about `deployment_id` (of
+    `model_id`), or about the whole of `model_id` (no `deployment_id`): those to
+    everything; those to the model; those to the deployment. An announcement about a
+    whole model (a model's maintenance) reaches the subscriptions to each deployment
+    of it the poller knows, since it concerns them too."""
+    from webui.status.models import DeploymentState, StatusSubscription
+
+    match = Q(scope=StatusSubscription.ALL)
+    if model_id:
+        match |= Q(scope=StatusSubscription.MODEL, target_id=model_id)
+    if deployment_id:
+        match |= Q(scope=StatusSubscription.DEPLOYMENT, target_id=deployment_id)
+    elif model_id:
+        of_model = DeploymentState.objects.filter(model_id=model_id).values("deployment_id")
+        match |= Q(scope=StatusSubscription.DEPLOYMENT, target_id__in=of_model)
+    return list(StatusSubscription.objects.filter(match, disabled_at__isnull=True).order_by("pk"))
+
+
+def json_body(*, text, event, subscription, delivery_id, at, model_id="", deployment_id="") -> dict[str, Any]:
+    """The body a JSON subscription receives (version JSON_BODY_VERSION):
+
+        {"pond": 1,
+         "event": {"type": "status_change", ...},      # as the announcer wrote it
+         "text": "Deployment fraud-prod (d-1) ...",   # the plain line (NOT Slack-escaped)
+         "about": {"model_id": "m-1" | null, "deployment_id": "d-1" | null},
+         "subscription": {"id": 3, "label": "...", "scope": "all" | "model" | "deployment",
+                          "target_id": "m-1" | null},
+         "delivery": {"id": "<hex>", "created_at": "2026-12-05T16:00:00+00:00"}}
+
+    The same body goes out on every retry; `delivery.id` is also the X-Pond-Delivery
+    header, for dropping duplicates. Keys may be added; "pond" changes when one is
+    removed or changes meaning."""
+    return {
+        "pond": JSON_BODY_VERSION,
+        "event": event,
+        "text": text,
+        "about": {"model_id": model_id or None, "deployment_id": deployment_id or None},
+        "subscription": {
+            "id": subscription.pk,
+            "label": subscription.label,
+            "scope": subscription.scope,
+            "target_id": subscription.target_id or None,
+        },
+        "delivery": {"id": delivery_id, "created_at": at.isoformat()},
+    }
