@@ -36,6 +36,7 @@ LABEL_MAX = 200
 # Deliveries listed per subscription on the page (the outbox keeps POND_WEBHOOK_KEEP_DAYS).
 RECENT_DELIVERIES = 10
 SHOWN = 200
+SUMMARY_MAX = 100
 # The feed's filter parameters, named as the subscription scopes they mirror.
 FEED_PARAMS = (StatusSubscription.MODEL, StatusSubscription.DEPLOYMENT)
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -220,7 +221,7 @@ class Delivery:
     sent_at: datetime | None
     last_error: str
     next_attempt_at: datetime | None
-    event: str  # the announcement's type, when the body says it
+    event: str  # the announcement's type (JSON), else the start of its text (Slack)
 
 
 def _delivery(row) -> Delivery:
@@ -240,6 +241,9 @@ def _delivery(row) -> Delivery:
         state = "sending"
     payload = row.payload if isinstance(row.payload, dict) else {}
     event = payload.get("event", {}).get("type", "") if isinstance(payload.get("event"), dict) else ""
+    # A Slack body carries no event type: its text says what it was.
+    text = payload.get("text") if isinstance(payload.get("text"), str) else ""
+    event = event or (text[:SUMMARY_MAX] + ("…" if len(text) > SUMMARY_MAX else ""))
     return Delivery(
         delivery_id=row.delivery_id,
         state=state,
