@@ -256,3 +256,34 @@ def test_the_json_body_version_is_stamped_on_every_json_delivery():
     )
     assert body["pond"] == webhooks.JSON_BODY_VERSION == 1
     assert body["about"] == {"model_id": None, "deployment_id": None}
+
+
+def test_the_task_posts_to_a_stored_subscription_only_while_it_is_active(hook):
+    from webui.status.tasks import webhook_send
+
+    subscription = subscribe(hook, "/hook", fmt="slack")
+    payload = {"text": "x"}
+    for key in (
+        "sub:abc",
+        "sub:",
+        "sub:99999999",
+        f"sub:{subscription.pk}x",
+        f"sub:-{subscription.pk}",
+    ):
+        result = webhook_send.apply(
+            kwargs={"subscription": key, "payload": payload, "delivery_id": "d-1"}
+        )
+        assert isinstance(result.result, webhooks.WebhookRejected), key
+    assert hook.count() == 0
+    assert (
+        webhook_send.apply(
+            kwargs={"subscription": subscription.key, "payload": payload, "delivery_id": "d-2"}
+        ).get()
+        == 200
+    )
+    StatusSubscription.objects.filter(pk=subscription.pk).update(disabled_at=timezone.now())
+    result = webhook_send.apply(
+        kwargs={"subscription": subscription.key, "payload": payload, "delivery_id": "d-3"}
+    )
+    assert isinstance(result.result, webhooks.WebhookRejected)
+    assert hook.count() == 1
