@@ -244,6 +244,17 @@ def test_the_feed_url_of_a_scope_carries_its_id_encoded():
     )
 
 
+def test_an_event_holding_a_datetime_is_sent_with_its_iso_text(hook):
+    subscribe(hook, "/json")
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    webhooks.status_announce(
+        text="t", event={"type": "maintenance_start", "starts_at": when}, model_id="m-1"
+    )
+    webhooks.outbox_send_due()
+    (body,) = received(hook, "/json")
+    assert body["event"] == {"type": "maintenance_start", "starts_at": "2026-12-01T09:30:00Z"}
+
+
 def test_the_json_body_version_is_stamped_on_every_json_delivery():
     when = datetime(2026, 12, 1, tzinfo=UTC)
     subscription = StatusSubscription(pk=3, label="x", format="json", scope="all")

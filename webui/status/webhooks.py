@@ -37,6 +37,7 @@ every copy under one delivery id.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -48,6 +49,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -436,6 +438,9 @@ def status_announce(*, text: str, event: dict[str, Any], model_id: str = "", dep
     from webui.status.models import StatusSubscription
 
     now = timezone.now()
+    # As the outbox stores it: a datetime in an announcer's event becomes its ISO text
+    # here, rather than failing the transaction that records what it announces.
+    event = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
     text_payload = {"text": text}
     rows = [_outbox_row(hook.key, text_payload, uuid.uuid4().hex, now) for hook in subscriptions("status")]
     for subscription in subscribers(model_id=model_id, deployment_id=deployment_id):
