@@ -227,7 +227,9 @@ def test_the_page_shows_a_failing_delivery_s_attempts_and_error_then_its_success
             created_by="erin",
             created_at=timezone.now(),
         )
-        webhooks.status_announce(text="Maintenance of m-1 starts", event={"type": "maintenance_start"}, model_id="m-1")
+        webhooks.status_announce(
+            text="Maintenance of m-1 starts", event={"type": "maintenance_start"}, model_id="m-1"
+        )
         webhooks.outbox_send_due()
         client.force_login(erin)
         page = client.get("/status/subscriptions/").content.decode()

@@ -33,7 +33,10 @@ def _operators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return redirect_to_login(request.get_full_path())
         if not can_operate(request.user):
             response = render(
-                request, "status/subscriptions_forbidden.html", {"viewer": pages.viewer(request)}, status=403
+                request,
+                "status/subscriptions_forbidden.html",
+                {"viewer": pages.viewer(request)},
+                status=403,
             )
             response["Cache-Control"] = "no-store"
             return response
@@ -62,12 +65,16 @@ def _context(request: HttpRequest, form: service.SubscriptionForm, **extra: Any)
 def subscriptions(request: HttpRequest) -> HttpResponse:
     """GET: the subscriptions and their delivery logs, and the form; POST: create one."""
     if request.method == "GET":
-        return render(request, "status/subscriptions.html", _context(request, service.SubscriptionForm()))
+        return render(
+            request, "status/subscriptions.html", _context(request, service.SubscriptionForm())
+        )
     form = service.SubscriptionForm.from_post(request.POST)
     created = service.subscription_create(form=form, user=request.user)
     if created is None:
         return render(request, "status/subscriptions.html", _context(request, form), status=400)
-    messages.success(request, f"Subscription “{created.label}” created: it hears the next announcement.")
+    messages.success(
+        request, f"Subscription “{created.label}” created: it hears the next announcement."
+    )
     return redirect("status_subscriptions")
 
 
@@ -82,7 +89,9 @@ def subscription_disable(request: HttpRequest, subscription_id: int) -> HttpResp
     if request.method == "GET" or request.POST.get(DISABLE_CONFIRM) != "yes":
         errors = []
         if request.method == "POST":
-            errors.append(f"{DISABLE_CONFIRM}: confirm with this page's Disable button; nothing was disabled.")
+            errors.append(
+                f"{DISABLE_CONFIRM}: confirm with this page's Disable button; nothing was disabled."
+            )
         return render(
             request,
             "status/subscription_disable.html",

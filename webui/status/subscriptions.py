@@ -76,7 +76,9 @@ def targets() -> Targets:
             models.setdefault(d["model_id"], d.get("model_name") or d["model_id"])
         deployments.append(Target(d["id"], d["name"], d.get("model_name") or d["model_id"] or ""))
     return Targets(
-        models=sorted((Target(i, n) for i, n in models.items()), key=lambda t: (t.name.lower(), t.id)),
+        models=sorted(
+            (Target(i, n) for i, n in models.items()), key=lambda t: (t.name.lower(), t.id)
+        ),
         deployments=sorted(deployments, key=lambda t: (t.name.lower(), t.detail.lower(), t.id)),
     )
 
@@ -160,14 +162,15 @@ def subscription_create(*, form: SubscriptionForm, user: Any) -> StatusSubscript
             created_by=user.get_username(),
             created_at=timezone.now(),
         )
+        of_model = subscription.scope == StatusSubscription.MODEL
         activity_record(
             user=user,
             action=Activity.CREATED,
             kind=ACTIVITY_KIND,
             object_id=subscription.pk,
             object_name=subscription.label,
-            model_id=subscription.target_id if subscription.scope == StatusSubscription.MODEL else "",
-            model_name=subscription.target_name if subscription.scope == StatusSubscription.MODEL else "",
+            model_id=subscription.target_id if of_model else "",
+            model_name=subscription.target_name if of_model else "",
             changes=_facts(subscription),
         )
     return subscription
@@ -177,9 +180,9 @@ def subscription_disable(*, subscription: StatusSubscription, user: Any) -> bool
     """Disable it for good (its queued deliveries are given up); False when it already was."""
     with transaction.atomic():
         now = timezone.now()
-        changed = StatusSubscription.objects.filter(pk=subscription.pk, disabled_at__isnull=True).update(
-            disabled_at=now
-        )
+        changed = StatusSubscription.objects.filter(
+            pk=subscription.pk, disabled_at__isnull=True
+        ).update(disabled_at=now)
         if not changed:
             return False
         subscription.disabled_at = now
@@ -240,7 +243,9 @@ def _delivery(row) -> Delivery:
     else:
         state = "sending"
     payload = row.payload if isinstance(row.payload, dict) else {}
-    event = payload.get("event", {}).get("type", "") if isinstance(payload.get("event"), dict) else ""
+    event = (
+        payload.get("event", {}).get("type", "") if isinstance(payload.get("event"), dict) else ""
+    )
     # A Slack body carries no event type: its text says what it was.
     text = payload.get("text") if isinstance(payload.get("text"), str) else ""
     event = event or (text[:SUMMARY_MAX] + ("…" if len(text) > SUMMARY_MAX else ""))
@@ -271,7 +276,9 @@ def delivery_log(subscription: StatusSubscription) -> list[Delivery]:
     """Its latest deliveries, newest first (the outbox rows of its key)."""
     from webui.reviews.models import OutboxMessage
 
-    rows = OutboxMessage.objects.filter(subscription=subscription.key).order_by("-created_at", "-id")
+    rows = OutboxMessage.objects.filter(subscription=subscription.key).order_by(
+        "-created_at", "-id"
+    )
     return [_delivery(row) for row in rows[:RECENT_DELIVERIES]]
 
 
@@ -283,7 +290,9 @@ def subscription_rows(request) -> list[SubscriptionRow]:
             SubscriptionRow(
                 subscription=subscription,
                 host=host(subscription),
-                feed_url=request.build_absolute_uri(feed_url(subscription.scope, subscription.target_id)),
+                feed_url=request.build_absolute_uri(
+                    feed_url(subscription.scope, subscription.target_id)
+                ),
                 last=recent[0] if recent else None,
                 recent=recent,
             )
@@ -296,7 +305,9 @@ def subscription_rows(request) -> list[SubscriptionRow]:
 
 def feed_url(scope: str, target_id: str = "", *, share_token: str | None = None) -> str:
     """The Atom feed's path for one subscription scope (a share link's when given)."""
-    path = reverse("status_feed_shared", args=[share_token]) if share_token else reverse("status_feed")
+    path = (
+        reverse("status_feed_shared", args=[share_token]) if share_token else reverse("status_feed")
+    )
     if scope in FEED_PARAMS and target_id:
         return f"{path}?{urlencode({scope: target_id})}"
     return path
@@ -310,7 +321,9 @@ class FeedFilter:
     @property
     def title_suffix(self) -> str:
         # XML 1.0 has no control characters; an upstream id may.
-        return f" ({self.scope} {_NOT_XML.sub(chr(0xFFFD), self.target_id)})" if self.target_id else ""
+        return (
+            f" ({self.scope} {_NOT_XML.sub(chr(0xFFFD), self.target_id)})" if self.target_id else ""
+        )
 
     def keeps(self, incident: dict[str, Any]) -> bool:
         if self.scope == StatusSubscription.MODEL:
