@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e .
 	@touch $@
 
+# The tests need the JFrog ML platform extra too (tests/platform: JFrog's SDK and its mock);
+# `make run` does not (it installs Pond alone).
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q -e '.[dev,jfrog-platform]'
 	@touch $@
 
 install: $(VENV)/.installed

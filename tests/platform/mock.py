@@ -24,15 +24,29 @@ def free_port() -> int:
 class PlatformMock:
     """The SDK's mock servicers on a grpc server of our own (plaintext or TLS)."""
 
-    def __init__(self, *, tls: tuple[bytes, bytes] | None = None, interceptors: tuple = ()) -> None:
+    def __init__(
+        self,
+        *,
+        tls: tuple[bytes, bytes] | None = None,
+        interceptors: tuple = (),
+        models_servicer: Any = None,
+    ) -> None:
+        """`models_servicer`: a ModelsManagementService servicer to answer in place of
+        the mock's (registered first, so it wins), e.g. one that also pages."""
         import grpc
+        from frogml._proto.qwak.models.models_pb2_grpc import (
+            add_ModelsManagementServiceServicer_to_server,
+        )
         from frogml_services_mock.services_mock import attach_servicers
 
         self.port = free_port()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=8), interceptors=interceptors
         )
+        if models_servicer is not None:
+            add_ModelsManagementServiceServicer_to_server(models_servicer, self.server)
         self.mocks = attach_servicers(self.port, self.server)
+        self.models_service = models_servicer or self.mocks.model_management_service_mock
         if tls is None:
             self.server.add_insecure_port(f"127.0.0.1:{self.port}")
         else:
@@ -71,7 +85,7 @@ class PlatformMock:
             ModelSpec,
         )
 
-        service = self.mocks.model_management_service_mock
+        service = self.models_service
         spec = ModelSpec(
             model_named_id=name,
             display_name=name,

@@ -59,3 +59,33 @@ def test_the_overview_status_page_and_insights_render(client_for, world):
     assert "churn-predictor" in body or "churn_predictor" in body
     for url in ("/insights/production/", "/insights/hygiene/", "/insights/resources/"):
         _get(alice, url)
+
+
+def test_forms_offer_only_what_the_platform_can_do(client_for, world):
+    bob = client_for("bob")
+    page = _get(bob, f"/models/{world['churn']}/edit/")
+    name_input = page.split('name="name"', 1)[1].split(">", 1)[0]
+    assert "readonly" in name_input
+    assert "cannot rename" in page
+    assert 'name="framework"' not in page and 'name="tags"' not in page
+    model_page = _get(bob, f"/models/{world['churn']}/")
+    assert "New version" not in model_page and "New experiment" not in model_page
+    assert "Scale or stop" not in _get(bob, f"/deployments/{world['d1']}/")
+
+
+def test_a_model_description_edit_goes_to_the_platform_and_a_rename_is_refused_inline(
+    client_for, world
+):
+    bob = client_for("bob")
+    bob.get(f"/models/{world['churn']}/edit/")
+    token = bob.cookies["csrftoken"].value
+    resp = bob.post(
+        f"/models/{world['churn']}/edit/",
+        {"name": "renamed", "description": "x", "csrfmiddlewaretoken": token},
+    )
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "cannot rename" in body
+    from webui.activity.models import Activity
+
+    assert not Activity.objects.filter(object_id=world["churn"]).exists()

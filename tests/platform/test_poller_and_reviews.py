@@ -81,3 +81,31 @@ def test_a_promotion_through_the_review_is_recorded_and_is_the_effective_status(
     from webui.jfrogml.client import get_client
 
     assert get_client().get_model_version(churn, b2).status is None
+
+
+def _promote(bob, carol, model_id: str, version_id: str, to_status: str) -> None:
+    resp = _post(bob, f"/reviews/new/{model_id}/{version_id}/", {"to_status": to_status, "note": "go"})
+    assert resp.status_code == 302, resp.content.decode()[:3000]
+    review = ReviewRequest.objects.get(state="pending")
+    assert _post(carol, f"/reviews/{review.pk}/decide", {"decision": "approve"}).status_code == 302
+    review.refresh_from_db()
+    assert review.state == "approved", review.outcome_message
+
+
+def test_a_version_in_production_by_the_ledger_is_guarded_and_shown_by_insights(world, client_for):
+    churn, b1 = world["churn"], world["b1"]
+    bob, carol = client_for("bob"), client_for("carol")
+    _promote(bob, carol, churn, b1, "staging")
+    _promote(bob, carol, churn, b1, "production")
+
+    body = client_for("alice").get("/insights/production/").content.decode()
+    assert "build-1" in body
+
+    # Deleting it is refused as for a production version over REST; the build stays.
+    page = bob.get(f"/models/{churn}/versions/{b1}/delete/")
+    assert "is in production" in page.content.decode()
+    resp = _post(bob, f"/models/{churn}/versions/{b1}/delete/", {"confirm_name": "build-1"})
+    assert resp.status_code == 409
+    assert b1 in world["mock"].mocks.build_orchestrator_build_api.builds
+    resp = _post(bob, f"/models/{churn}/delete/", {"confirm_name": "churn-predictor"})
+    assert resp.status_code == 409

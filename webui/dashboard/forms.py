@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from django import forms
 
@@ -109,6 +110,24 @@ class RegistryModelForm(forms.Form):
     framework = forms.CharField(required=False, max_length=100, help_text="e.g. pytorch, tensorflow, sklearn")
     task_type = forms.CharField(required=False, max_length=100, help_text="e.g. classification, regression, nlp")
     tags = forms.CharField(required=False, max_length=2000, help_text="Comma-separated, e.g. fraud, prod-candidate")
+
+    def __init__(self, *args: Any, upstream: Any = None, editing: bool = False, **kwargs: Any) -> None:
+        """`upstream`: what it can do (webui.jfrogml.capabilities); fields it cannot
+        keep are not offered (the JFrog ML platform: no rename, no framework or tags)."""
+        super().__init__(*args, **kwargs)
+        self.without_facts = upstream is not None and not upstream.model_facts
+        if self.without_facts:
+            for name in ("framework", "task_type", "tags"):
+                del self.fields[name]
+        if editing and upstream is not None and not upstream.model_rename:
+            self.fields["name"].widget.attrs["readonly"] = True
+            self.fields["name"].help_text = "JFrog ML cannot rename a model."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.without_facts:
+            data.update(framework=None, task_type=None, tags=None)  # None: not given
+        return data
 
     def clean_name(self) -> str:
         name = _no_control_chars(self.cleaned_data["name"].strip(), "The name")

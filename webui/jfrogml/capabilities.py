@@ -19,6 +19,7 @@ class Capabilities:
     label: str
     version_status: bool  # the upstream holds draft/staging/production
     model_rename: bool
+    model_facts: bool  # framework, task type and tags
     model_create: bool
     version_write: bool  # create a version (and set its description)
     experiment_write: bool
@@ -31,6 +32,7 @@ REST = Capabilities(
     label="JFrog ML REST API",
     version_status=True,
     model_rename=True,
+    model_facts=True,
     model_create=True,
     version_write=True,
     experiment_write=True,
@@ -43,6 +45,7 @@ PLATFORM = Capabilities(
     label="JFrog ML platform (gRPC)",
     version_status=False,
     model_rename=False,
+    model_facts=False,
     model_create=True,
     version_write=False,
     experiment_write=False,

@@ -23,7 +23,7 @@ from webui.dashboard.forms import (
 )
 from webui.dashboard.views._common import cleaned_or_default
 from webui.insights import panels
-from webui.jfrogml import services
+from webui.jfrogml import capabilities, services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.jfrogml.resources import VERSION_STATUSES
 from webui.reviews.effective import versions_effective_status
@@ -165,7 +165,7 @@ def model_detail(request: HttpRequest, model_id: str) -> HttpResponse:
 @authorize("dashboard.change_registry")
 @upstream_page
 def model_create(request: HttpRequest) -> HttpResponse:
-    form = RegistryModelForm(request.POST or None)
+    form = RegistryModelForm(request.POST or None, upstream=capabilities.current())
     if request.method == "POST" and form.is_valid():
         try:
             model = services.model_create(**form.cleaned_data)
@@ -188,7 +188,7 @@ def model_create(request: HttpRequest) -> HttpResponse:
 @upstream_page
 def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
     if request.method == "POST":
-        form = RegistryModelForm(request.POST)
+        form = RegistryModelForm(request.POST, upstream=capabilities.current(), editing=True)
         if form.is_valid():
             try:
                 # The record says what changed from what JFrog ML held, not from a cached page.
@@ -218,7 +218,9 @@ def model_edit(request: HttpRequest, model_id: str) -> HttpResponse:
             "framework": model.framework,
             "task_type": model.task_type,
             "tags": ", ".join(model.tags),
-        }
+        },
+        upstream=capabilities.current(),
+        editing=True,
     )
     return render(request, "dashboard/model_form.html", {"form": form, "model": model, "model_id": model_id})
 
@@ -243,7 +245,8 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
         live_label=f"Stop its {len(live)} live deployment{'s' if len(live) != 1 else ''} as part of this delete",
     )
     blind = cannot_see_deployments(data)
-    if request.method == "POST" and not data.production_versions and not blind and form.is_valid():
+    production_versions = in_production(model_id, data.versions, data.production_versions)
+    if request.method == "POST" and not production_versions and not blind and form.is_valid():
         stopped = stop_all(request, live, data.model, reason="stopped to delete its model")
         if stopped is None:
             return redirect("model_detail", model_id=model_id)
@@ -269,7 +272,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
         return redirect("model_list")
     # An invalid form is shown again with its inline errors (200, as every form here);
     # a delete refused by the production rule is a conflict.
-    status = 409 if request.method == "POST" and (data.production_versions or blind) else 200
+    status = 409 if request.method == "POST" and (production_versions or blind) else 200
     return render(
         request,
         "dashboard/confirm_delete.html",
@@ -279,7 +282,7 @@ def model_delete(request: HttpRequest, model_id: str) -> HttpResponse:
             "what": "model",
             "name": data.model.display_name,
             "consequence": "This deletes the model, all its versions and all its deployments.",
-            "blocked": production_block(data.production_versions, model_id) or blind,
+            "blocked": production_block(production_versions, model_id) or blind,
             "versions": data.versions,
             "deployments": data.deployments,
             "experiments": data.experiments,
@@ -304,6 +307,15 @@ def observed_changes(model, versions) -> dict[str, Activity]:
         )
     flagged = unexplained(version_ids=[v.id for v in versions])
     return {v.id: row for v in versions if (row := standing(flagged.get(fit_text(v.id)), v.status or ""))}
+
+
+def in_production(model_id: str, versions, upstream_production) -> list:
+    """The versions in production: JFrog ML's word, or Pond's ledger where the upstream
+    has no version status (the JFrog ML platform), so a delete guard holds on both."""
+    if capabilities.current().version_status:
+        return list(upstream_production)
+    statuses = versions_effective_status(versions=versions, ledger_entries=ledger_for_versions(model_id=model_id))
+    return [v for v in versions if statuses[str(v.id)].status == "production"]
 
 
 def production_block(production_versions, model_id: str) -> dict | None:

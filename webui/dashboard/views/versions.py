@@ -26,6 +26,7 @@ from webui.dashboard.views.models import (
     production_block,
     stop_all,
 )
+from webui.dashboard.views.models import in_production as production_of
 from webui.jfrogml import services
 from webui.jfrogml.errors import JFrogMLError, NotFound
 from webui.reviews.selectors import version_promotions
@@ -106,7 +107,8 @@ def version_delete(request: HttpRequest, model_id: str, version_id: str) -> Http
         live=len(live),
         live_label=f"Stop the {len(live)} live deployment{'s' if len(live) != 1 else ''} serving it as part of this delete",
     )
-    in_production = [data.version] if data.version.status == "production" else []
+    upstream_says = [data.version] if data.version.status == "production" else []
+    in_production = production_of(model_id, [data.version], upstream_says)
     blind = cannot_see_deployments(data)
     if request.method == "POST" and not in_production and not blind and form.is_valid():
         stopped = stop_all(request, live, data.model, reason="stopped to delete the version it served")

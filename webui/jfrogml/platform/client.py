@@ -46,6 +46,13 @@ NO_VERSION_STATUS = (
 _channels: dict[tuple, Any] = {}
 _channels_lock = threading.Lock()
 
+# Shared by every thread's client of this process (a page's parts run on pool threads):
+# model id -> uuid (never changes), and (namespace, limit, offset) -> the cursor that
+# continues there ("" after the last page), so pages asked for in order cost one call each.
+_uuids: dict[tuple[str, str], str] = {}
+_cursors: dict[tuple[str, int, int], str] = {}
+_memo_lock = threading.Lock()
+
 
 def _channel(address: str, *, tls: bool, ca_file: str):
     """One channel per process and configuration (channels are thread-safe and
@@ -155,10 +162,6 @@ class PlatformClient:
             base_url=self.base_url, token=settings.JFROG_ML_TOKEN or "", namespace=self.namespace
         )
         self._stubs: dict[str, Any] = {}
-        # Cursor paging behind the catalog's limit/offset: the cursor that continues
-        # after `offset`, remembered from the page before (one call per page in order).
-        self._cursors: dict[tuple[int, int], str] = {}
-        self._uuids: dict[str, str] = {}
 
     def __repr__(self) -> str:  # never shows credentials
         return f"PlatformClient({self.address!r}, tls={self.tls})"
@@ -209,9 +212,7 @@ class PlatformClient:
         admitted = self.breaker.before_call()
         try:
             metadata = self._metadata()
-        except errors.Unavailable as exc:
-            return self._record(exc)
-        except errors.JFrogMLError as exc:
+        except errors.JFrogMLError as exc:  # a refused token, or no tenant lookup
             return self._record(exc)
         rpc = getattr(self._stub(service), method)
         attempt = 0
@@ -236,7 +237,11 @@ class PlatformClient:
                 )
             elapsed = time.monotonic() - started
             instruments.upstream_call_observed(
-                method="POST", parts=("grpc", service, method.lower()), result=code, seconds=elapsed
+                # "POST /grpc-models/listmodels": fixed words only, never an id.
+                method="POST",
+                parts=(f"grpc-{service}", method.lower()),
+                result=code,
+                seconds=elapsed,
             )
             log.info(
                 "grpc %s.%s %s %.1fms attempt=%d purpose=%s breaker=%s",
@@ -293,11 +298,14 @@ class PlatformClient:
         offset = int(offset or 0)
         if self.projects:  # project as a filter: the server filters, one call per project
             return self._list_models_by_project(limit=limit, offset=offset)
-        if self._cursors.get((limit, offset)) == "" and offset:
+        with _memo_lock:
+            known = _cursors.get((self.namespace, limit, offset)) if offset else ""
+        if offset and known == "":
             return ModelPage(models=[], total_count=None)  # the page before was the last
-        cursor = self._cursors.get((limit, offset), "") if offset else ""
-        if offset and (limit, offset) not in self._cursors:
+        if known is None:
+            # Asked out of order (no cursor leads there): the by-project listing answers.
             return self._list_models_by_project(limit=limit, offset=offset)
+        cursor = known
         request = models_pb2.ListModelsPaginatedRequest(page_size=limit, cursor=cursor)
         try:
             answer = self._call("models", "ListModelsPaginated", request, what="model list")
@@ -305,9 +313,10 @@ class PlatformClient:
             return self._list_models_by_project(limit=limit, offset=offset)
         models = [convert.model(m) for m in answer.models]
         next_cursor = answer.metadata.next_cursor if answer.HasField("metadata") else ""
-        self._cursors[(limit, offset + len(answer.models))] = next_cursor
-        if len(self._cursors) > 10_000:
-            self._cursors.clear()
+        with _memo_lock:
+            if len(_cursors) > 10_000:
+                _cursors.clear()
+            _cursors[(self.namespace, limit, offset + len(answer.models))] = next_cursor
         total = offset + len(models) if not next_cursor else None
         return ModelPage(models=models, total_count=total)
 
@@ -339,7 +348,8 @@ class PlatformClient:
                 f"JFrog ML answered with model {answer.model.model_id!r} when asked for {model_id!r}."
             )
         if answer.model.uuid:
-            self._uuids[model_id] = answer.model.uuid
+            with _memo_lock:
+                _uuids[(self.namespace, model_id)] = answer.model.uuid
         return answer.model
 
     def get_model(self, model_id: str) -> Model:
@@ -348,7 +358,8 @@ class PlatformClient:
     def _model_uuid(self, model_id: str) -> str:
         """Builds and deployments name a model by its uuid; it never changes, so it is
         asked for once per process."""
-        uuid = self._uuids.get(model_id)
+        with _memo_lock:
+            uuid = _uuids.get((self.namespace, model_id))
         if uuid is None:
             uuid = self._get_model_message(model_id).uuid
         return uuid
@@ -408,7 +419,8 @@ class PlatformClient:
             model_id=model_id, project_id=str(current.extra.get("project_id", ""))
         )
         self._call("models", "DeleteModel", request, what="model", read=False)
-        self._uuids.pop(model_id, None)
+        with _memo_lock:
+            _uuids.pop((self.namespace, model_id), None)
 
     # --- versions = builds --------------------------------------------------------
 
@@ -489,9 +501,13 @@ class PlatformClient:
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         build = self._build(experiment_id)
-        model_id = next(
-            (mid for mid, uuid in self._uuids.items() if uuid == build.model_uuid), None
-        )
+        with _memo_lock:
+            owners = [
+                mid
+                for (ns, mid), uuid in _uuids.items()
+                if ns == self.namespace and uuid == build.model_uuid
+            ]
+        model_id = owners[0] if owners else None
         return convert.experiment(build, model_id=model_id)
 
     def create_experiment(self, **_ignored: Any) -> Experiment:
