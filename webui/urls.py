@@ -12,6 +12,7 @@ from webui.sso import views as sso_views
 register_converter(UpstreamIdConverter, "upstream_id")
 
 urlpatterns = [
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # Prometheus: off (404) unless POND_METRICS_TOKEN / POND_METRICS_ALLOW is set.

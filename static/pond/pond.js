@@ -85,6 +85,13 @@
       if (el.textContent !== info.status) {
         el.textContent = info.status;
         el.className = "badge badge-" + info.css;
+        // The time beside it was that of the old status: the new one began about now (UTC, as the server writes it).
+        var since = el.parentNode && el.parentNode.querySelector("[data-status-since]");
+        if (since) {
+          var now = new Date();
+          var hhmm = ("0" + now.getUTCHours()).slice(-2) + ":" + ("0" + now.getUTCMinutes()).slice(-2);
+          since.textContent = "since " + hhmm + " today";
+        }
       }
     });
     var fresh = document.querySelector("[data-live-freshness]");

@@ -65,6 +65,7 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
     """{URLconf route: (concrete URL, {role: expected GET outcome})}."""
     m, v, e, d, r = w["m"], w["v"], w["e"], w["d"], w["review"]
     return {
+        "favicon.ico": ("/favicon.ico", _expect("301")),  # to the SVG mark, for everyone
         "healthz": ("/healthz", PUBLIC),
         "readyz": ("/readyz", PUBLIC),
         # Prometheus: off unless a token or addresses are set (tests/metrics turns it on;

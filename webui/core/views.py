@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers, feed readers and crawlers ask for /favicon.ico whatever a page links;
+    send them to Pond's SVG mark rather than a 404 in every log."""
+    return HttpResponsePermanentRedirect(static("pond/logo.svg"))
 
 
 @require_GET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,11 +111,41 @@ def ago(when: datetime | None) -> str:
     if not isinstance(when, datetime):
         return "—"
     if timezone.is_naive(when):
-        when = timezone.make_aware(when, timezone.utc)
+        when = timezone.make_aware(when, UTC)
     delta = timezone.now() - when
     if delta < timedelta(seconds=60):
         return "just now"
     return f"{timesince(when, timezone.now())} ago"
+
+
+@register.filter
+def since(when: datetime | None, now: datetime | None = None) -> SafeString | str:
+    """How long a deployment has been as it is, said the same way on every page:
+    "since 13:18 today", "since 09:02 yesterday", "since 2 Dec", "since 2 Dec 2025".
+
+    Times are UTC, as everywhere in Pond; the exact instant is in the `<time>`'s
+    datetime and its title. "—" when the time is unknown.
+    """
+    if not isinstance(when, datetime):
+        return "—"
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    when = when.astimezone(UTC)
+    today = (now or timezone.now()).astimezone(UTC).date()
+    if when.date() == today:
+        text = f"{when:%H:%M} today"
+    elif when.date() == today - timedelta(days=1):
+        text = f"{when:%H:%M} yesterday"
+    elif when.year == today.year:
+        text = f"{when.day} {when:%b}"
+    else:
+        text = f"{when.day} {when:%b %Y}"
+    return format_html(
+        'since <time datetime="{}" title="{} UTC">{}</time>',
+        when.isoformat(timespec="seconds"),
+        f"{when:%Y-%m-%d %H:%M:%S}",
+        text,
+    )
 
 
 @register.filter
