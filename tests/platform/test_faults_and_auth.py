@@ -252,3 +252,73 @@ def test_a_refused_token_is_a_clear_page_never_a_500(tls_world, client_for):
         assert 'data-testid="token-refused"' in body, url
         assert "JFROG_ML_TOKEN" in body
         assert TOKEN not in body
+
+
+class _Slow:
+    """A server interceptor that holds every call while `delay` is set."""
+
+    def __init__(self) -> None:
+        import grpc
+
+        self.delay = 0.0
+        outer = self
+
+        class Interceptor(grpc.ServerInterceptor):
+            def intercept_service(self, continuation, details):
+                if outer.delay:
+                    time.sleep(outer.delay)
+                return continuation(details)
+
+        self.interceptor = Interceptor()
+
+
+def test_a_slow_platform_is_cut_off_by_the_budget_and_pages_show_the_last_data(
+    settings, client_for
+):
+    _require_frogml()
+    from tests.platform.mock import PlatformMock
+    from webui.jfrogml.platform.client import close_channels
+
+    slow = _Slow()
+    mock = PlatformMock(interceptors=(slow.interceptor,))
+    try:
+        project_id = mock.project()
+        mock.model("churn-predictor", project_id=project_id)
+        point_pond_at(settings, mock, project_id=project_id)
+        _due_at_once(settings)
+        settings.JFROG_ML_BUDGET = 0.5
+        alice = client_for("alice")
+        assert "churn-predictor" in alice.get("/models/").content.decode()
+        slow.delay = 3.0
+        deadline = time.monotonic() + 6
+        while True:
+            started = time.monotonic()
+            resp = alice.get("/models/")
+            assert time.monotonic() - started < 2.5  # the budget, not the server, decides
+            assert resp.status_code == 200
+            body = resp.content.decode()
+            if 'data-testid="stale-banner"' in body or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert 'data-testid="stale-banner"' in body and "churn-predictor" in body
+    finally:
+        slow.delay = 0.0
+        mock.stop()
+        close_channels()
+
+
+def test_the_breaker_stops_calling_a_stopped_platform(world, settings):
+    from webui.jfrogml.client import get_client, upstream_calls
+    from webui.jfrogml.errors import Unavailable
+
+    settings.JFROG_ML_BREAKER_THRESHOLD = 3
+    settings.JFROG_ML_BREAKER_RESET = 60.0
+    world["mock"].stop()
+    client = get_client()
+    for _ in range(3):
+        with pytest.raises(Unavailable):
+            client.list_deployments()
+    sent = upstream_calls()
+    with pytest.raises(Unavailable):
+        client.list_deployments()
+    assert upstream_calls() == sent  # refused by the open circuit, nothing sent
