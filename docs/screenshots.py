@@ -2,7 +2,10 @@
 
 Seeds a throwaway var dir exactly as `make run` does, serves it with run_pond,
 logs in as the demo engineer in Debian's Chromium and saves full-page PNGs of the
-main pages to docs/screenshots/.
+main pages to docs/screenshots/, and of the status page light, dark and at phone width
+(390x844): status-light.png, status-dark.png, status-phone.png.
+
+`python docs/screenshots.py status` takes only the status page's three.
 """
 
 from __future__ import annotations
@@ -30,7 +33,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main() -> None:
+def _status_shots(browser, signed_in, base: str) -> None:
+    """The status page as the system's light and dark themes show it, and on a phone."""
+    shots = {
+        "status-light": {"color_scheme": "light"},
+        "status-dark": {"color_scheme": "dark"},
+        "status-phone": {"color_scheme": "light", "viewport": {"width": 390, "height": 844}, "is_mobile": True},
+    }
+    for name, options in shots.items():
+        context = browser.new_context(
+            storage_state=signed_in.storage_state(), **{"viewport": {"width": 1280, "height": 900}, **options}
+        )
+        page = context.new_page()
+        page.goto(f"{base}/status/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+        context.close()
+
+
+def main(only: str = "") -> None:
     var = Path(tempfile.mkdtemp(prefix="pond-shots-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POND_", "JFROG_ML_"))}
@@ -62,6 +83,11 @@ def main() -> None:
             page.fill("#id_password", "pond-demo")
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/")
+            _status_shots(browser, page.context, base)
+            if only == "status":
+                browser.close()
+                print(f"status screenshots written to {OUT}")
+                return
             shots = {"overview": "/", "models": "/models/", "deployments": "/deployments/",
                      "status": "/status/", "insights-production-truth": "/insights/production/"}
             for name, path in shots.items():
@@ -85,4 +111,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
