@@ -305,6 +305,76 @@ def test_long_unbroken_names_and_notes_stay_within_the_viewport(
     assert not problems, "\n".join(problems)
 
 
+WORDS_SPLIT = """() => {
+  // Short names without spaces in table cells broken anywhere but after a hyphen,
+  // underscore, dot or slash (where a browser may break a name as it breaks words).
+  const split = [];
+  for (const el of document.querySelectorAll("td a, td .mono, td .tag, td code, th.mono")) {
+    const text = el.textContent.trim();
+    if (!text || /\\s/.test(text) || text.length > 30 || !el.getClientRects().length) { continue; }
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let previous = null;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getBoundingClientRect();
+        if (!box.width) { continue; }
+        const ch = node.data[i];
+        if (previous && box.top > previous.top + 2 && !"-_./".includes(previous.ch)) {
+          split.push(`${text}: broken after "${previous.ch}"`);
+        }
+        previous = {top: box.top, ch: ch};
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_on_a_phone_short_names_in_tables_keep_their_letters_together(
+    browser, live_server, upstream_url, engineer
+):
+    """A table wider than a phone scrolls in its own box; its columns never shrink so far
+    that "customer-churn-predictor" or "1.10.3" break inside."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {settings.REGISTRY_SERVICE_TOKEN}"
+
+    def post(path: str, body: dict) -> str:
+        resp = session.post(upstream_url + path, json=body, timeout=10)
+        assert resp.status_code in (201, 202), resp.text
+        return resp.json()["id"]
+
+    model_id = post(
+        "/v1/models",
+        {"name": "customer-churn-predictor", "framework": "sklearn", "tags": ["payments-team"]},
+    )
+    version_id = post(
+        f"/v1/models/{model_id}/versions", {"version": "1.10.3", "metrics": {"accuracy": 0.9}}
+    )
+    post(
+        "/v1/deployments",
+        {
+            "name": "customer-churn-prod",
+            "model_id": model_id,
+            "model_version_id": version_id,
+            "replicas": 2,
+        },
+    )
+    session.close()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page)
+    for path in ("/models/", "/deployments/", f"/models/{model_id}/"):
+        page.goto(live_server.url + path)
+        assert page.locator("td a", has_text="customer-churn").count(), path
+        assert page.evaluate(WORDS_SPLIT) == [], path
+        assert_within_viewport(page, scrollers_allowed=True)
+    context.close()
+
+
 # --- Share-link administration ----------------------------------------------------------
 
 
