@@ -26,6 +26,7 @@ COLOURS = {
     "unknown": "#8d6e00",
 }
 NO_DATA = "#d0d0d0"
+MAINTENANCE = "#6a1b9a"  # a day entirely inside maintenance windows
 OTHER = "#8d6e00"  # statuses the spec does not know
 
 
@@ -91,6 +92,12 @@ def _percent(value: float | None) -> str:
     return "no data" if value is None else f"{value * 100:.2f}% up"
 
 
+def _hours(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
+
+
 def bar_svg(days: Sequence[Day], *, label: str = "") -> str:
     """One 3x20 cell a day, coloured by the day's worst status, with a tooltip each."""
     cell, gap = 3, 1
@@ -103,10 +110,16 @@ def bar_svg(days: Sequence[Day], *, label: str = "") -> str:
     ]
     for index, day in enumerate(days):
         worst = day.worst or "no data"
-        tip = _text(f"{day.day.isoformat()}: {worst}, {_percent(day.uptime)}")
+        if day.maintenance:
+            tip, fill = _text(f"{day.day.isoformat()}: maintenance"), MAINTENANCE
+        else:
+            # A day partly in maintenance is judged on the rest of it.
+            extra = f", maintenance {_hours(day.maintenance_seconds)}" if day.maintenance_seconds else ""
+            tip = _text(f"{day.day.isoformat()}: {worst}, {_percent(day.uptime)}{extra}")
+            fill = colour(day.worst)
         parts.append(
             f'<rect x="{index * (cell + gap)}" width="{cell}" height="20" rx="1" '
-            f'fill="{colour(day.worst)}"><title>{tip}</title></rect>'
+            f'fill="{fill}"><title>{tip}</title></rect>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -16,6 +16,12 @@ Definitions (the status page and /status.json use exactly these):
   count as not up. With no observed time in the range, uptime is None ("no data"),
   never 100 %.
 - A *day* (UTC) is coloured by the worst status observed in it, by SEVERITY.
+- *Maintenance* (webui.status.maintenance): time inside a maintenance window of the
+  deployment or of its model is taken out of observed time before any of the above,
+  so it counts neither as up nor as down, and is reported on its own
+  (`window_seconds`). A cancelled window ends when it was cancelled; one cancelled
+  before it started never existed (`effective_window`). A day entirely inside
+  maintenance is a maintenance day; a day partly inside is judged on the rest.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ class Day:
     worst: str | None  # None: nothing observed that day
     uptime: float | None
     observed_seconds: float
+    # Seconds of the day inside maintenance windows; `maintenance`: all of it was.
+    maintenance_seconds: float = 0.0
+    maintenance: bool = False
 
 
 def severity(status: str) -> int:
@@ -127,8 +136,18 @@ def uptime(observed_segments: Sequence[Segment], *, start: datetime, end: dateti
     return up / total
 
 
-def daily(observed_segments: Sequence[Segment], *, days: int, now: datetime) -> list[Day]:
-    """The last `days` UTC days ending with today, oldest first."""
+def daily(
+    observed_segments: Sequence[Segment],
+    *,
+    days: int,
+    now: datetime,
+    maintenance: Sequence[tuple[datetime, datetime]] = (),
+) -> list[Day]:
+    """The last `days` UTC days ending with today, oldest first.
+
+    `observed_segments` already without maintenance time (`outside`); `maintenance` the
+    windows themselves, to mark the days they cover."""
+    merged = merge_windows(maintenance)
     today = now.date()
     midnight = datetime(today.year, today.month, today.day, tzinfo=now.tzinfo)
     result: list[Day] = []
@@ -139,12 +158,67 @@ def daily(observed_segments: Sequence[Segment], *, days: int, now: datetime) -> 
         within = _clip(segments, day_start, day_end)
         total = sum(s.seconds for s in within)
         up = sum(s.seconds for s in within if s.status == UP)
+        in_maintenance = window_seconds(merged, start=day_start, end=day_end)
         result.append(
             Day(
                 day=day_start.date(),
                 worst=worst_of(s.status for s in within),
                 uptime=(up / total) if total > 0 else None,
                 observed_seconds=total,
+                maintenance_seconds=in_maintenance,
+                maintenance=day_end > day_start
+                and in_maintenance >= (day_end - day_start).total_seconds(),
             )
         )
     return result
+
+
+# --- maintenance windows ------------------------------------------------------------
+
+
+def effective_window(
+    starts_at: datetime, ends_at: datetime, cancelled_at: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """The stretch a window really covered: cut short when it was cancelled during it;
+    None when it was cancelled before it started (it never happened)."""
+    end = ends_at if cancelled_at is None else min(ends_at, cancelled_at)
+    if end <= starts_at:
+        return None
+    return starts_at, end
+
+
+def outside(
+    segments: Sequence[Segment], windows: Iterable[tuple[datetime, datetime]]
+) -> list[Segment]:
+    """The parts of `segments` that lie outside every window (the complement of `observed`)."""
+    merged = merge_windows(windows)
+    if not merged:
+        return list(segments)
+    result: list[Segment] = []
+    for segment in sorted(segments, key=lambda s: s.start):
+        cursor = segment.start
+        for start, end in merged:
+            if end <= cursor:
+                continue
+            if start >= segment.end:
+                break
+            if start > cursor:
+                result.append(Segment(cursor, start, segment.status))
+            cursor = max(cursor, end)
+            if cursor >= segment.end:
+                break
+        if cursor < segment.end:
+            result.append(Segment(cursor, segment.end, segment.status))
+    return result
+
+
+def window_seconds(
+    windows: Iterable[tuple[datetime, datetime]], *, start: datetime, end: datetime
+) -> float:
+    """Seconds of [start, end) inside the windows (overlapping windows counted once)."""
+    total = 0.0
+    for w_start, w_end in merge_windows(windows):
+        s, e = max(w_start, start), min(w_end, end)
+        if e > s:
+            total += (e - s).total_seconds()
+    return total
