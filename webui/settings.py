@@ -519,6 +519,9 @@ POND_STATUS_STALE_INTERVALS = envint("POND_STATUS_STALE_INTERVALS", 3, minimum=1
 POND_STATUS_CONFIRMATIONS = envint("POND_STATUS_CONFIRMATIONS", 2, minimum=1, maximum=100)
 # Confirmed statuses that open an incident (and leaving them closes it).
 POND_STATUS_INCIDENT_STATUSES = envlist("POND_STATUS_INCIDENT_STATUSES", ["failed"])
+# An incident that starts within this many seconds of an applied promotion of its model
+# links that ledger entry ("started 12 min after 3.1.0 was promoted by alice").
+POND_STATUS_PROMOTION_WINDOW = envint("POND_STATUS_PROMOTION_WINDOW", 3600, minimum=0)
 # Uptime figures and 90-day bars are recomputed at least this often (seconds), and at
 # once for a deployment that has a new event.
 POND_STATUS_HISTORY_TTL = envfloat("POND_STATUS_HISTORY_TTL", 60.0, minimum=0)

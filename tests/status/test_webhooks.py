@@ -63,11 +63,14 @@ def poll_a_failure(settings, django_capture_on_commit_callbacks, *, name: str = 
             assert deployment_status_poll.apply(kwargs={"force": True}).get() == "ok"
 
 
-def test_the_message_names_the_deployment_and_both_statuses():
-    text = webhooks.message(CHANGE)
-    assert text == (
-        "Deployment fraud-prod (dep_1) of model mdl_1, version ver_1, is now failed (was active), "
-        "since 2026-11-20 12:00:00 UTC."
+def test_the_message_names_the_deployment_model_and_version_and_both_statuses():
+    named = ConfirmedChange(**{**CHANGE.__dict__, "model_name": "fraud-detector", "version_label": "3.1.0"})
+    assert webhooks.message(named) == (
+        "Deployment fraud-prod of fraud-detector 3.1.0 is now failed (was active), since 2026-11-20 12:00:00 UTC."
+    )
+    # Ids only where the catalog had no name for them.
+    assert webhooks.message(CHANGE) == (
+        "Deployment fraud-prod of mdl_1 ver_1 is now failed (was active), since 2026-11-20 12:00:00 UTC."
     )
 
 
@@ -174,6 +177,6 @@ def test_a_deployment_name_cannot_ping_the_channel(hook, settings, eager, django
     poll_a_failure(settings, django_capture_on_commit_callbacks, name="<!channel> fraud & <@U024BE7LH>")
     (request,) = hook.requests
     sent = json.loads(request.body)["text"]
-    assert "Deployment &lt;!channel&gt; fraud &amp; &lt;@U024BE7LH&gt; (dep_1)" in sent
+    assert sent.startswith("Deployment &lt;!channel&gt; fraud &amp; &lt;@U024BE7LH&gt; of mdl_1 ver_1 is now failed")
     assert "<" not in sent and ">" not in sent
     assert request.headers.get(webhooks.DELIVERY_HEADER)

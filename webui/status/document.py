@@ -36,12 +36,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from webui.status import svg, uptime, watch
+from webui.status import incidents as status_incidents
+from webui.status import maintenance, svg, uptime, watch
 from webui.status.models import (
     GONE,
     DeploymentEvent,
     DeploymentState,
     Incident,
+    IncidentUpdate,
     ObservationWindow,
     PollerHealth,
 )
@@ -55,6 +57,7 @@ META_KEY = "status:meta:v2"
 STAMP = "stamp"
 HISTORY_KEY = "status:history:v1"
 INCIDENTS_SHOWN = 50
+MAINTENANCE_SHOWN = 50
 EXPIRED_PER_PUBLISH = 200
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "90d": timedelta(days=90)}
 
@@ -125,19 +128,29 @@ def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
     """The document, and the bars recomputed this time (the others are still cached)."""
     health = PollerHealth.objects.filter(pk=1).first()
     states = list(DeploymentState.objects.exclude(status=GONE, confirmed_status=GONE))
-    history, bars = _history(states, now=now)
+    # Maintenance windows touching the history's range (and those still ahead).
+    windows = maintenance.overlapping(
+        now - timedelta(days=max(settings.POND_STATUS_HISTORY_DAYS, 90)),
+        now + maintenance.MAX_AHEAD + maintenance.MAX_LENGTH,
+    )
+    spans = maintenance.spans_by_deployment(windows, states)
+    history, bars = _history(states, now=now, spans=spans)
     open_incidents = set(
         Incident.objects.filter(ended_at__isnull=True).values_list("deployment_id", flat=True)
     )
     names = _catalog_names()
+    active = [w for w in windows if (span := maintenance.effective(w)) and span[0] <= now < span[1]]
     deployments = [
-        _deployment(state, history.get(state.deployment_id), open_incidents, names)
+        {
+            **_deployment(state, history.get(state.deployment_id), open_incidents, names),
+            "maintenance": _active_for(state, active),
+        }
         for state in states
     ]
     deployments.sort(key=lambda d: (not d["problem"], d["model_id"], d["name"], d["id"]))
-    incidents = [
-        _incident(i, now) for i in Incident.objects.order_by("-started_at", "-id")[:INCIDENTS_SHOWN]
-    ]
+    shown = list(Incident.objects.order_by("-started_at", "-id")[:INCIDENTS_SHOWN])
+    updates = _updates_of(shown)
+    incidents = [_incident(i, now, names, updates.get(i.pk, [])) for i in shown]
     counts: dict[str, int] = defaultdict(int)
     for d in deployments:
         counts[d["status"]] += 1
@@ -162,8 +175,27 @@ def build(*, now: datetime) -> tuple[dict[str, Any], dict[str, str]]:
         },
         "deployments": deployments,
         "incidents": incidents,
+        # Under way and ahead (soonest first); cancelled ones are gone from both.
+        "maintenance": {
+            "active": [maintenance.entry(w) for w in active],
+            "upcoming": [
+                maintenance.entry(w)
+                for w in windows
+                if w.cancelled_at is None and w.starts_at > now
+            ][:MAINTENANCE_SHOWN],
+        },
     }
     return doc, bars
+
+
+def _active_for(state: DeploymentState, active: list) -> dict[str, Any] | None:
+    """The window (of it or of its model) it is in now, the one ending last; None."""
+    mine = [
+        w for w in active if maintenance.covers(w, deployment_id=state.deployment_id, model_id=state.model_id)
+    ]
+    if not mine:
+        return None
+    return maintenance.entry(max(mine, key=lambda w: maintenance.effective(w)[1]))
 
 
 class Rollup(NamedTuple):
@@ -260,18 +292,66 @@ def _deployment(
         "problem": is_problem(state.status),
         "open_incident": state.deployment_id in open_incidents,
         "uptime": (history or {}).get("uptime", {key: None for key in RANGES}),
+        # Seconds in maintenance per range: left out of `uptime`, shown apart.
+        "maintenance_seconds": (history or {}).get(
+            "maintenance_seconds", {key: 0.0 for key in RANGES}
+        ),
     }
 
 
-def _incident(incident: Incident, now: datetime) -> dict[str, Any]:
+def _updates_of(shown: list[Incident]) -> dict[int, list[dict[str, Any]]]:
+    """The people's updates of the incidents shown, oldest first (one query)."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = IncidentUpdate.objects.filter(incident_id__in=[i.pk for i in shown]).order_by("created_at", "id")
+    for update in rows:
+        found[update.incident_id].append(
+            {
+                "id": update.pk,
+                "state": update.state,
+                "text": update.text,
+                "author": update.author,
+                "created_at": iso(update.created_at),
+            }
+        )
+    return found
+
+
+def _incident(
+    incident: Incident,
+    now: datetime,
+    names: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+    updates: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     end = incident.ended_at or now
+    updates = updates or []
+    # Names at the time it opened; for an incident older than that, today's catalog names, then ids.
+    shown = status_incidents.shown_names(
+        deployment_id=incident.deployment_id,
+        deployment_name=incident.deployment_name,
+        model_id=incident.model_id,
+        model_name=incident.model_name,
+        version_id=incident.version_id,
+        version_label=incident.version_label,
+        current=names,
+    )
+    # When it last changed (opened, acknowledged, updated, recovered): the feed's <updated>.
+    changed = [incident.started_at, incident.acknowledged_at, incident.ended_at]
+    changed += [parse_iso(u["created_at"]) for u in updates]
     return {
         "id": incident.pk,
+        "title": status_incidents.headline(shown, incident.status),
         "deployment_id": incident.deployment_id,
-        "deployment_name": incident.deployment_name or incident.deployment_id,
+        "deployment_name": shown["deployment"],
         "model_id": incident.model_id,
+        "model_name": shown["model"],
         "version_id": incident.version_id,
+        "version_label": shown["version"],
         "status": incident.status,
+        "acknowledged_at": iso(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by or None,
+        "updates": updates,
+        "latest_update": updates[-1] if updates else None,
+        "last_changed_at": iso(max(when for when in changed if when is not None)),
         "started_at": iso(incident.started_at),
         "ended_at": iso(incident.ended_at),
         "ongoing": incident.ended_at is None,
@@ -281,16 +361,23 @@ def _incident(incident: Incident, now: datetime) -> dict[str, Any]:
 
 
 def _history(
-    states: list[DeploymentState], *, now: datetime
+    states: list[DeploymentState],
+    *,
+    now: datetime,
+    spans: dict[str, list[tuple[datetime, datetime]]] | None = None,
 ) -> tuple[dict[str, dict], dict[str, str]]:
-    """Uptime per deployment, recomputed only where stale (new event, or older than the TTL)."""
+    """Uptime per deployment, recomputed only where stale (new event, a maintenance
+    window begun or cancelled, or older than the TTL)."""
+    spans = spans or {}
     cached: dict[str, dict] = cache.get(HISTORY_KEY) or {}
     ttl = settings.POND_STATUS_HISTORY_TTL
     stamp = now.timestamp()
     changed = [
         s
         for s in states
-        if (entry := cached.get(s.deployment_id)) is None or entry["sequence"] != s.sequence
+        if (entry := cached.get(s.deployment_id)) is None
+        or entry["sequence"] != s.sequence
+        or entry.get("maintenance", []) != maintenance.stamp(spans.get(s.deployment_id, []), now=now)
     ]
     changed_ids = {s.deployment_id for s in changed}
     expired = sorted(
@@ -309,16 +396,21 @@ def _history(
     history = {
         s.deployment_id: cached[s.deployment_id] for s in states if s.deployment_id not in due_ids
     }
-    entries, bars = compute(due, now=now)
+    entries, bars = compute(due, now=now, spans=spans)
     history.update(entries)
     cache.set(HISTORY_KEY, history, timeout=None)
     return history, bars
 
 
 def compute(
-    states: list[DeploymentState], *, now: datetime
+    states: list[DeploymentState],
+    *,
+    now: datetime,
+    spans: dict[str, list[tuple[datetime, datetime]]] | None = None,
 ) -> tuple[dict[str, dict], dict[str, str]]:
-    """Uptime figures and 90-day bars of `states`, from events and observation windows."""
+    """Uptime figures and 90-day bars of `states`, from events and observation windows,
+    without the time of their maintenance windows (`spans`, per deployment)."""
+    spans = spans or {}
     if not states:
         return {}, {}
     days = settings.POND_STATUS_HISTORY_DAYS
@@ -339,18 +431,27 @@ def compute(
     entries: dict[str, dict] = {}
     bars: dict[str, str] = {}
     for state in states:
-        seen = uptime.observed(
-            _timeline(state, grouped.get(state.deployment_id, []), start=start, now=now), windows
+        planned = [(s, min(e, now)) for s, e in spans.get(state.deployment_id, []) if s < now]
+        seen = uptime.outside(
+            uptime.observed(
+                _timeline(state, grouped.get(state.deployment_id, []), start=start, now=now), windows
+            ),
+            planned,
         )
         entries[state.deployment_id] = {
             "sequence": state.sequence,
             "at": now.timestamp(),
+            "maintenance": maintenance.stamp(spans.get(state.deployment_id, []), now=now),
             "uptime": {
                 key: _round(uptime.uptime(seen, start=now - span, end=now))
                 for key, span in RANGES.items()
             },
+            "maintenance_seconds": {
+                key: round(uptime.window_seconds(planned, start=now - span, end=now), 1)
+                for key, span in RANGES.items()
+            },
         }
-        daily = uptime.daily(seen, days=days, now=now)
+        daily = uptime.daily(seen, days=days, now=now, maintenance=planned)
         if daily and state.status != GONE and state.last_observed_at.date() == now.date():
             # A status seen at this very poll has no duration yet, but today's cell
             # must already show it (a failure must not wait for the next recompute).
@@ -387,6 +488,7 @@ def _json_bodies(doc: dict[str, Any]) -> tuple[str, str]:
         "summary": doc["summary"],
         "deployments": [_public(d) for d in doc["deployments"]],
         "incidents": doc["incidents"],
+        "maintenance": doc.get("maintenance", {"active": [], "upcoming": []}),
     }
     stale = {
         "summary": {
@@ -403,6 +505,7 @@ def _json_bodies(doc: dict[str, Any]) -> tuple[str, str]:
             for d in doc["deployments"]
         ],
         "incidents": doc["incidents"],
+        "maintenance": doc.get("maintenance", {"active": [], "upcoming": []}),
     }
     return json.dumps(body, separators=(",", ":")), json.dumps(stale, separators=(",", ":"))
 

@@ -28,6 +28,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -235,9 +236,13 @@ class Layout:
                 "started": built.parse_iso(incident["started_at"]),
                 "ended": built.parse_iso(incident["ended_at"]),
                 "duration": duration(incident["duration_seconds"]),
+                "latest_update": _with_time(incident.get("latest_update")),
             }
             for incident in doc["incidents"]
         ]
+        maintenance = doc.get("maintenance") or {}
+        self.maintenance_active = [_window(w) for w in maintenance.get("active", [])]
+        self.maintenance_upcoming = [_window(w) for w in maintenance.get("upcoming", [])]
         self._rendered: dict[tuple, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
@@ -278,10 +283,27 @@ class Layout:
         return found
 
 
+def _window(window: dict | None) -> dict | None:
+    """A maintenance window of the document, with its times as datetimes."""
+    if window is None:
+        return None
+    return {**window, "starts": built.parse_iso(window["starts_at"]), "ends": built.parse_iso(window["ends_at"])}
+
+
+def _with_time(update: dict | None) -> dict | None:
+    return None if update is None else {**update, "created": built.parse_iso(update["created_at"])}
+
+
 def _row(deployment: dict, *, stale: bool) -> dict:
     uptime = {key: percent(value) for key, value in deployment["uptime"].items()}
     return {
         **deployment,
+        # Under way now (webui.status.maintenance), and time spent in it per range.
+        "maintenance_now": _window(deployment.get("maintenance")),
+        "maintenance_text": {
+            key: duration(seconds) if seconds >= 60 else ""
+            for key, seconds in (deployment.get("maintenance_seconds") or {}).items()
+        },
         "shown_status": "unknown" if stale else deployment["status"],
         "since_dt": built.parse_iso(deployment["since"]),
         "uptime_text": uptime,
@@ -368,6 +390,8 @@ def render(who: Viewer, page: int, *, full: bool, embed: Embed) -> str:
         per_page,
         settings.POND_STATUS_REFRESH_SECONDS,
         settings.POND_STATUS_CONFIRMATIONS,
+        # "failed since 13:18 today" must not outlive the day when the document does.
+        datetime.now(UTC).date(),
     )
 
     def build() -> tuple[str, str]:
@@ -382,6 +406,8 @@ def render(who: Viewer, page: int, *, full: bool, embed: Embed) -> str:
             "groups": shape.groups(page, per_page, stale=fresh.stale),
             "stale": fresh.stale,
             "incidents": shape.incidents,
+            "maintenance_active": shape.maintenance_active,
+            "maintenance_upcoming": shape.maintenance_upcoming,
             "page": page,
             "pages": range(1, num_pages + 1) if num_pages > 1 else (),
             "refresh_seconds": settings.POND_STATUS_REFRESH_SECONDS,

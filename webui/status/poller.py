@@ -39,7 +39,7 @@ from django.utils import timezone
 from webui.activity.observed import deployment_confirmed
 from webui.jfrogml import errors, locks, services
 from webui.metrics import instruments
-from webui.status import webhooks
+from webui.status import incidents, maintenance, webhooks
 from webui.status.models import (
     GONE,
     ID_MAX,
@@ -118,6 +118,9 @@ class ConfirmedChange:
     from_status: str  # "" for a deployment's first confirmed status
     to_status: str
     since: datetime
+    # The catalog's names at the time ("" when it could not tell): what people read.
+    model_name: str = ""
+    version_label: str = ""
 
 
 @dataclass
@@ -148,6 +151,7 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
             retry_after = getattr(exc, "retry_after", None)
             record_failure(error=_describe(exc), now=now, retry_after=retry_after)
             instruments.poll_observed(result="upstream_error")
+            _maintenance(now=now, observed=False)
             _publish()
             log.warning("deployment poll failed: %s", _describe(exc))
             return PollOutcome(
@@ -158,6 +162,7 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
         cycle_seconds = time.monotonic() - started
         record_success(now=now, cycle_seconds=cycle_seconds)
         instruments.poll_observed(result="ok", seconds=cycle_seconds)
+        _maintenance(now=now, observed=True)
         _publish()
         return PollOutcome(
             polled=True,
@@ -171,6 +176,16 @@ def poll(*, force: bool = False, now: datetime | None = None) -> PollOutcome:
 def _describe(exc: Exception) -> str:
     message = getattr(exc, "message", "") or str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {message}"
+
+
+def _maintenance(*, now: datetime, observed: bool) -> None:
+    """Each poll cycle announces the maintenance windows that started or ended, once, and
+    opens the incidents they held back (webui.status.maintenance.sweep); never failing
+    the poll."""
+    try:
+        maintenance.sweep(now=now, observed=observed)
+    except Exception:
+        log.exception("maintenance sweep failed; the next poll tries again")
 
 
 def _publish() -> None:
@@ -426,7 +441,18 @@ def _confirm(state: DeploymentState) -> ConfirmedChange:
     state.confirmed_status = new
     state.confirmed_since = state.status_since
     incident_statuses = set(settings.POND_STATUS_INCIDENT_STATUSES)
-    if new in incident_statuses and old not in incident_statuses:
+    names = incidents.catalog_names(model_id=state.model_id, version_id=state.version_id)
+    # Inside a maintenance window a failure opens no incident; one that outlives the
+    # window opens at its end (here if confirmed after it, else maintenance.sweep).
+    opens_at = (
+        maintenance.incident_start(
+            deployment_id=state.deployment_id, model_id=state.model_id, since=state.status_since,
+            now=state.last_observed_at,
+        )
+        if new in incident_statuses and old not in incident_statuses
+        else None
+    )  # fmt: skip
+    if opens_at is not None:
         Incident.objects.get_or_create(
             deployment_id=state.deployment_id,
             opened_by_sequence=state.sequence,
@@ -435,8 +461,11 @@ def _confirm(state: DeploymentState) -> ConfirmedChange:
                 "model_id": state.model_id,
                 "version_id": state.version_id,
                 "status": new,
-                # Dated from the first poll that saw it, not from its confirmation.
-                "started_at": state.status_since,
+                # Dated from the first poll that saw it (or the end of its maintenance),
+                # not from its confirmation.
+                "started_at": opens_at,
+                # Names at the time and the promotion just before (never failing the poll).
+                **incidents.opening_facts(model_id=state.model_id, started_at=opens_at, names=names),
             },
         )
     elif old in incident_statuses and new not in incident_statuses:
@@ -451,4 +480,6 @@ def _confirm(state: DeploymentState) -> ConfirmedChange:
         from_status=old,
         to_status=new,
         since=state.status_since,
+        model_name=names.model,
+        version_label=names.version,
     )

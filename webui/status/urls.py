@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from webui.status import subscription_views, views
+from webui.status import incident_views, maintenance_views, subscription_views, views
 
 urlpatterns = [
     path("status/", views.status_page, name="status_page"),
@@ -43,6 +43,25 @@ urlpatterns = [
         "status/s/<str:share_token>/bar/<upstream_id:deployment_id>.svg",
         views.status_bar,
         name="status_bar_shared",
+    ),
+    # One incident: its page (readable with a share link) and the operators' writes.
+    path("status/incidents/<int:incident_id>/", incident_views.incident_page, name="status_incident"),
+    path(
+        "status/incidents/<int:incident_id>/acknowledge/",
+        incident_views.incident_acknowledge,
+        name="status_incident_acknowledge",
+    ),
+    path(
+        "status/incidents/<int:incident_id>/updates/",
+        incident_views.incident_update,
+        name="status_incident_update",
+    ),
+    # Maintenance windows: scheduled and cancelled by operators, shown on the page to all.
+    path("status/maintenance/", maintenance_views.maintenance, name="status_maintenance"),
+    path(
+        "status/maintenance/<int:window_id>/cancel/",
+        maintenance_views.maintenance_cancel,
+        name="status_maintenance_cancel",
     ),
     path("status/subscriptions/", subscription_views.subscriptions, name="status_subscriptions"),
     path(

@@ -18,13 +18,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods
 
 from webui.activity.models import Activity
 from webui.activity.services import activity_record
 from webui.status import document as status_document
-from webui.status import pages, snapshot, svg
+from webui.status import incident_feed, pages, snapshot, svg
 from webui.status import subscriptions as status_subscriptions
 from webui.status.access import (
     can_manage_share_links,
@@ -254,26 +253,16 @@ def status_feed(request: HttpRequest) -> HttpResponse:
     )
     for incident in filter(only.keeps, doc["incidents"]):
         started = status_document.parse_iso(incident["started_at"])
-        ended = status_document.parse_iso(incident["ended_at"])
-        name = incident["deployment_name"]
-        if ended:
-            title = f"{name} recovered ({incident['recovered_to']}) after {pages.duration(incident['duration_seconds'])} {incident['status']}"
-        else:
-            title = f"{name} is {incident['status']}"
-        description = (
-            f"Deployment {name} ({incident['deployment_id']}) of model {incident['model_id'] or '?'}, "
-            f"version {incident['version_id'] or '?'}: {incident['status']} from {incident['started_at']}"
-            + (f" until {incident['ended_at']}." if ended else ", ongoing.")
-        )
         feed.add_item(
-            title=title,
+            title=incident_feed.title(incident),
             link=f"{page_url}#incident-{incident['id']}",
             # Atom's summary is type="html": readers render it after unescaping the XML,
             # so the text is HTML-escaped once more.
-            description=escape(description),
+            description=incident_feed.summary_html(incident),
             unique_id=f"{page_url}#incident-{incident['id']}",
             pubdate=started,
-            updateddate=ended or started,
+            # Moves with every acknowledgement, update and recovery: readers notice.
+            updateddate=status_document.parse_iso(incident.get("last_changed_at")) or started,
         )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")

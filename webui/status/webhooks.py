@@ -385,14 +385,14 @@ def worth_notifying(change: ConfirmedChange) -> bool:
 
 
 def message(change: ConfirmedChange) -> str:
-    """Plain text (the sender escapes it for Slack)."""
+    """Plain text (the sender escapes it for Slack), naming the deployment, model and
+    version as people know them (the catalog's names; ids only where it has none):
+    "Deployment fraud-api of fraud-detector 3.1.0 is now failed (was active), since ..."."""
     name = change.name or change.deployment_id
+    of = " ".join(part for part in (change.model_name or change.model_id, change.version_label or change.version_id) if part)
     was = f" (was {change.from_status})" if change.from_status else ""
     when = change.since.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return (
-        f"Deployment {name} ({change.deployment_id}) of model {change.model_id or '?'}, "
-        f"version {change.version_id or '?'}, is now {change.to_status}{was}, since {when}."
-    )
+    return f"Deployment {name}{f' of {of}' if of else ''} is now {change.to_status}{was}, since {when}."
 
 
 def change_announce(change: ConfirmedChange) -> list[str]:
@@ -412,7 +412,9 @@ def change_event(change: ConfirmedChange) -> dict[str, Any]:
         "deployment_id": change.deployment_id,
         "deployment_name": change.name or change.deployment_id,
         "model_id": change.model_id,
+        "model_name": change.model_name or change.model_id,
         "version_id": change.version_id,
+        "version_label": change.version_label or change.version_id,
         "from_status": change.from_status or None,
         "to_status": change.to_status,
         "since": change.since.isoformat(),
