@@ -12,6 +12,7 @@ summary prints it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def world(registry, role_users, settings) -> dict[str, str]:
     from webui.reviews import services as reviews
     from webui.status import poller
     from webui.status.access import share_link_create
-    from webui.status.models import StatusSubscription
+    from webui.status.models import Incident, MaintenanceWindow, StatusSubscription
 
     model = registry.model("matrix")
     v1 = registry.version(model["id"], "1.0")
@@ -102,10 +103,18 @@ def world(registry, role_users, settings) -> dict[str, str]:
     subscription = StatusSubscription.objects.create(
         label="matrix", format="json", url="https://hooks.example/matrix", created_by="admin", created_at=timezone.now()
     )
+    incident = Incident.objects.create(
+        deployment_id=dep["id"], deployment_name="matrix-prod", model_id=model["id"], version_id=v1["id"],
+        status="failed", started_at=timezone.now(), opened_by_sequence=999,
+    )
+    window = MaintenanceWindow.objects.create(
+        scope="deployment", target_id=dep["id"], starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=1, hours=1), created_by="admin", created_at=timezone.now(),
+    )
     return {
         "m": model["id"], "v": v1["id"], "v2": v2["id"], "e": e1["id"], "e2": e2["id"], "d": dep["id"],
         "review": str(review.pk), "token": token, "link": str(link.pk), "api_token": str(api_token.pk),
-        "subscription": str(subscription.pk),
+        "subscription": str(subscription.pk), "maintenance": str(window.pk), "incident": str(incident.pk),
     }  # fmt: skip
 
 
@@ -113,7 +122,7 @@ def snapshot(registry) -> dict:
     """Everything a forged write could change: upstream data and Pond's own rows."""
     from webui.api.models import ApiToken
     from webui.reviews.models import LedgerEntry, ReviewRequest
-    from webui.status.models import ShareLink, StatusSubscription
+    from webui.status.models import Incident, IncidentUpdate, MaintenanceWindow, ShareLink, StatusSubscription
 
     models = registry.get("/v1/models").json()["models"]
     return {
@@ -131,6 +140,9 @@ def snapshot(registry) -> dict:
         "ledger": LedgerEntry.objects.count(),
         "links": list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at")),
         "subscriptions": list(StatusSubscription.objects.order_by("pk").values_list("pk", "disabled_at")),
+        "maintenance": list(MaintenanceWindow.objects.order_by("pk").values_list("pk", "cancelled_at")),
+        "incidents": list(Incident.objects.order_by("pk").values_list("pk", "acknowledged_by")),
+        "incident_updates": IncidentUpdate.objects.count(),
         "api_tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         "users": list(User.objects.order_by("pk").values_list("username", "password", "is_active")),
     }

@@ -34,6 +34,10 @@ def _post_bodies(w: dict[str, str]) -> dict[str, dict[str, str]]:
         "/status/share-links/": {"label": "forged"},
         "/status/subscriptions/": {"label": "forged", "format": "json", "url": "https://evil.example/x", "scope": "all"},
         f"/status/subscriptions/{w['subscription']}/disable/": {"confirm": "yes"},
+        "/status/maintenance/": {"scope": "deployment", "deployment": w["d"], "starts_at": "2099-01-01 10:00", "ends_at": "2099-01-01 11:00"},
+        f"/status/maintenance/{w['maintenance']}/cancel/": {"confirm": "yes"},
+        f"/status/incidents/{w['incident']}/acknowledge/": {},
+        f"/status/incidents/{w['incident']}/updates/": {"state": "identified", "text": "forged"},
         "/accounts/password_change/": {"old_password": "x", "new_password1": "Forged-pass-123", "new_password2": "Forged-pass-123"},
         "/accounts/login/": {"username": "dave", "password": "correct horse battery staple"},
     }  # fmt: skip

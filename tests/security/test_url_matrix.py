@@ -97,6 +97,18 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         # status page (not public by default: logged in, or a share link)
         "status/": ("/status/", STATUS_PAGE),
         "status/live/": ("/status/live/", STATUS_PAGE),
+        # an incident: read like the status page (a share link too; before the rule below
+        # that makes the anonymous client a share-link holder); acknowledged and
+        # updated (POST only) by whoever may deploy
+        "status/incidents/<int:incident_id>/": (f"/status/incidents/{w['incident']}/", STATUS_PAGE),
+        "status/incidents/<int:incident_id>/acknowledge/": (
+            f"/status/incidents/{w['incident']}/acknowledge/",
+            needs(WRITERS, ok="405"),
+        ),
+        "status/incidents/<int:incident_id>/updates/": (
+            f"/status/incidents/{w['incident']}/updates/",
+            needs(WRITERS, ok="405"),
+        ),
         "status.json": ("/status.json", STATUS_MACHINE),
         "status/badge/<upstream_id:deployment_id>.svg": (f"/status/badge/{d}.svg", STATUS_MACHINE),
         "status/bar/<upstream_id:deployment_id>.svg": (f"/status/bar/{d}.svg", STATUS_MACHINE),
@@ -122,6 +134,12 @@ def rules(w: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
         "status/subscriptions/<int:subscription_id>/disable/": (
             f"/status/subscriptions/{w['subscription']}/disable/",
             needs(WRITERS),  # a GET is the confirmation page; disabling is a POST
+        ),
+        # maintenance windows: scheduled and cancelled by whoever may deploy; shown on the page to all
+        "status/maintenance/": ("/status/maintenance/", needs(WRITERS)),
+        "status/maintenance/<int:window_id>/cancel/": (
+            f"/status/maintenance/{w['maintenance']}/cancel/",
+            needs(WRITERS),  # a GET is the confirmation page; cancelling is a POST
         ),
         "status/share-links/": ("/status/share-links/", needs(("admin",))),
         "status/share-links/<int:link_id>/revoke/": (
@@ -203,7 +221,7 @@ def urlconf_routes() -> Iterator[str]:
     yield from walk(get_resolver().url_patterns)
 
 
-PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link", "api_token", "subscription")}
+PLACEHOLDER_WORLD = {k: "x" for k in ("m", "v", "v2", "e", "e2", "d", "review", "token", "link", "api_token", "subscription", "maintenance", "incident")}
 
 
 def test_every_url_in_the_urlconf_has_an_access_rule():
