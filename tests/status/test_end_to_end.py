@@ -130,6 +130,9 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
     assert data["summary"]["failing"] == 1 and data["stale"] is False
     (listed,) = data["deployments"]
     assert (listed["model_name"], listed["version"]) == ("fraud-model", "2.1.0")
+    # The incident keeps the names it opened with, beside the ids.
+    assert (incident["model_name"], incident["version_label"]) == ("fraud-model", "2.1.0")
+    assert incident["title"] == "Deployment fraud-prod of fraud-model 2.1.0 failed"
 
     # The page, the badge and the feed say the same.
     page = client.get("/status/").content.decode()
@@ -153,7 +156,7 @@ def test_the_worker_shows_a_deployment_deploying_then_active_then_its_failure_as
         ]
 
     messages = eventually(told, timeout=10, message="the failure webhook")
-    assert "fraud-prod" in messages[0] and "(was active)" in messages[0]
+    assert messages[0].startswith("Deployment fraud-prod of fraud-model 2.1.0 is now failed (was active)")
     assert worker.alive(), worker.log_tail()
 
 
