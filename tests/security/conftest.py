@@ -122,7 +122,13 @@ def snapshot(registry) -> dict:
     """Everything a forged write could change: upstream data and Pond's own rows."""
     from webui.api.models import ApiToken
     from webui.reviews.models import LedgerEntry, ReviewRequest
-    from webui.status.models import Incident, IncidentUpdate, MaintenanceWindow, ShareLink, StatusSubscription
+    from webui.status.models import (
+        Incident,
+        IncidentUpdate,
+        MaintenanceWindow,
+        ShareLink,
+        StatusSubscription,
+    )
 
     models = registry.get("/v1/models").json()["models"]
     return {
