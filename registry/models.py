@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+STORED_TEXT_MAX = 1000
+
 
 class JSONTextField(models.TextField):
     """JSON kept as text: PostgreSQL's jsonb refuses NUL (\\u0000) in strings, which
@@ -53,7 +55,10 @@ class DeploymentStatus(models.TextChoices):
 
 class RegisteredModel(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
-    name = models.CharField(max_length=200, unique=True)
+    # Stored wider than the API accepts (fields.MAX_NAME): tests write what a real
+    # JFrog ML may hold (a 1,000-character name) straight into these tables, on
+    # PostgreSQL too, to show Pond's pages cope with it.
+    name = models.CharField(max_length=STORED_TEXT_MAX, unique=True)
     description = models.TextField(blank=True, default="")
     framework = models.CharField(max_length=100, blank=True, default="")
     task_type = models.CharField(max_length=100, blank=True, default="")
@@ -76,7 +81,7 @@ class RegisteredModel(models.Model):
 class ModelVersion(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
-    version = models.CharField(max_length=100)
+    version = models.CharField(max_length=STORED_TEXT_MAX)  # wider than the API takes: see RegisteredModel.name
     description = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     artifact_path = models.CharField(max_length=1000, blank=True, default="")
@@ -99,7 +104,7 @@ class ModelVersion(models.Model):
 
 class Experiment(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=STORED_TEXT_MAX)  # wider than the API takes: see RegisteredModel.name
     description = models.TextField(blank=True, default="")
     # Deleting a model keeps its experiments: they are history, detached from it.
     model = models.ForeignKey(
@@ -126,7 +131,7 @@ class Experiment(models.Model):
 
 class Deployment(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=STORED_TEXT_MAX)  # wider than the API takes: see RegisteredModel.name
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="deployments")
     # A served version cannot disappear underneath its deployment (the API answers 409).
     # RESTRICT, not PROTECT: deleting the model still takes both along in one go.

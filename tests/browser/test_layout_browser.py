@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -24,6 +25,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PASSWORD, log_in, screenshot
 from tests.status.conftest import observe_poll
 from webui.core.roles import ensure_roles
+from webui.reviews.decisions import label_of, model_name_of
 
 pytestmark = [pytest.mark.browser]
 
@@ -232,9 +234,9 @@ def long_world(upstream_url, transactional_db) -> dict[str, str]:
     Deployment.objects.filter(pk=deployment_id).update(name="D" * LONG)
     review = ReviewRequest.objects.create(
         model_id=model_id,
-        model_name=name,
+        model_name=model_name_of(SimpleNamespace(name=name, id="")),
         version_id=versions[0],
-        version_label="V" * LONG,
+        version_label=label_of(SimpleNamespace(version="V" * LONG, id="")),  # cut as Pond keeps it
         from_status="draft",
         to_status="staging",
         note=note,

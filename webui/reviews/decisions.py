@@ -66,12 +66,17 @@ def metrics_of(version: Any) -> dict[str, float]:
     }
 
 
+# Names are kept as they were, for the record, cut to their columns (255): an upstream
+# name may be any length, and a request must not fail on PostgreSQL for a long one.
+NAME_KEPT = 255
+
+
 def label_of(version: Any) -> str:
-    return str(getattr(version, "version", None) or version.id)
+    return str(getattr(version, "version", None) or version.id)[:NAME_KEPT]
 
 
 def model_name_of(model: Any) -> str:
-    return str(getattr(model, "name", None) or model.id)
+    return str(getattr(model, "name", None) or model.id)[:NAME_KEPT]
 
 
 def _created_at(version: Any) -> str:
