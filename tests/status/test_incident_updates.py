@@ -27,7 +27,7 @@ from webui.reviews.audit import PROMOTIONS
 from webui.reviews.models import LedgerEntry, OutboxMessage
 from webui.status import document, poller
 from webui.status.access import share_link_create
-from webui.status.models import Incident, IncidentUpdate
+from webui.status.models import Incident, IncidentUpdate, StatusSubscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -381,3 +381,29 @@ def test_a_thousand_character_id_with_slashes_and_hashes_does_not_break_the_inci
     status_page = client.get("/status/").content.decode()
     assert f'href="/status/incidents/{incident.pk}/"' in status_page and "<b>" not in status_page
     assert client.get("/status/feed.atom").status_code == 200
+
+
+def test_a_json_subscription_gets_the_update_as_an_event_with_ids_and_names(upstream_url, settings, engineer):
+    failed = fail_a_deployment(settings)
+    subscription = StatusSubscription.objects.create(
+        label="pager", format=StatusSubscription.JSON, url="https://hooks.example/pager",
+        scope=StatusSubscription.MODEL, target_id=failed.model.id, created_by="erin", created_at=timezone.now(),
+    )  # fmt: skip
+    as_user(engineer).post(f"/status/incidents/{failed.incident.pk}/acknowledge/")
+    as_user(engineer).post(
+        f"/status/incidents/{failed.incident.pk}/updates/", {"state": "monitoring", "text": "rolled back"}
+    )
+    events = [
+        row.payload["event"]
+        for row in OutboxMessage.objects.filter(subscription=subscription.key).order_by("id")
+    ]
+    assert [e["type"] for e in events] == ["incident_acknowledged", "incident_update"]
+    update = events[1]
+    assert (update["model_id"], update["model_name"]) == (failed.model.id, "fraud-detector")
+    assert (update["version_id"], update["version_label"]) == (failed.version.id, "3.1.0")
+    assert (update["deployment_id"], update["deployment_name"]) == (failed.deployment.id, "fraud-api")
+    assert {k: update["update"][k] for k in ("state", "text", "author")} == {
+        "state": "monitoring",
+        "text": "rolled back",
+        "author": "erin",
+    }
