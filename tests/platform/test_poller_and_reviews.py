@@ -84,7 +84,9 @@ def test_a_promotion_through_the_review_is_recorded_and_is_the_effective_status(
 
 
 def _promote(bob, carol, model_id: str, version_id: str, to_status: str) -> None:
-    resp = _post(bob, f"/reviews/new/{model_id}/{version_id}/", {"to_status": to_status, "note": "go"})
+    resp = _post(
+        bob, f"/reviews/new/{model_id}/{version_id}/", {"to_status": to_status, "note": "go"}
+    )
     assert resp.status_code == 302, resp.content.decode()[:3000]
     review = ReviewRequest.objects.get(state="pending")
     assert _post(carol, f"/reviews/{review.pk}/decide", {"decision": "approve"}).status_code == 302
@@ -109,3 +111,16 @@ def test_a_version_in_production_by_the_ledger_is_guarded_and_shown_by_insights(
     assert b1 in world["mock"].mocks.build_orchestrator_build_api.builds
     resp = _post(bob, f"/models/{churn}/delete/", {"confirm_name": "churn-predictor"})
     assert resp.status_code == 409
+
+
+def test_a_promotion_to_production_does_not_offer_a_deploy_the_platform_cannot_take(world, client_for):
+    churn, b1 = world["churn"], world["b1"]
+    bob, carol = client_for("bob"), client_for("carol")
+    _promote(bob, carol, churn, b1, "staging")
+    page = bob.get(f"/reviews/new/{churn}/{b1}/").content.decode()
+    assert 'name="deploy"' not in page
+    # Sent anyway: ignored, nothing is deployed, the promotion is recorded.
+    resp = _post(bob, f"/reviews/new/{churn}/{b1}/", {"to_status": "production", "note": "go", "deploy": "on"})
+    assert resp.status_code == 302
+    review = ReviewRequest.objects.get(state="pending")
+    assert review.deploy is False

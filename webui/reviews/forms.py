@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from webui.jfrogml import capabilities
 from webui.reviews import audit
 from webui.reviews.transitions import STATUSES
 
@@ -64,6 +65,8 @@ class PromotionRequestForm(forms.Form):
         if data.get("to_status") != "production":
             for name in self.PRODUCTION_ONLY:
                 data[name] = False  # no production to archive, nothing to deploy on other moves
+        if not capabilities.current().deployment_create:
+            data["deploy"] = False  # the upstream cannot deploy from Pond: never asked to
         return data
 
     @property
@@ -105,6 +108,12 @@ class DirectPromotionForm(forms.Form):
     )
     archive_current = forms.BooleanField(required=False, initial=True)
     deploy = forms.BooleanField(required=False, initial=False)
+
+    def clean(self):
+        data = super().clean()
+        if not capabilities.current().deployment_create:
+            data["deploy"] = False  # the upstream cannot deploy from Pond: never asked to
+        return data
 
 
 class AuditFilterForm(forms.Form):
