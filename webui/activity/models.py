@@ -42,7 +42,14 @@ class Activity(models.Model):
     DEPLOYMENT = "deployment"
     SHARE_LINK = "share link"
     API_TOKEN = "API token"  # noqa: S105 - a kind of object, not a secret
-    KIND_CHOICES = [(k, k) for k in (MODEL, VERSION, EXPERIMENT, DEPLOYMENT, SHARE_LINK, API_TOKEN)]
+    # The status page's (webui/status: incidents.py, maintenance.py, subscriptions.py).
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+    SUBSCRIPTION = "subscription"
+    KIND_CHOICES = [
+        (k, k)
+        for k in (MODEL, VERSION, EXPERIMENT, DEPLOYMENT, SHARE_LINK, API_TOKEN, INCIDENT, MAINTENANCE, SUBSCRIPTION)
+    ]
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150, db_index=True)
