@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from webui.activity.models import Activity
 from webui.activity.services import activity_record
-from webui.status import uptime, webhooks
+from webui.status import incidents, uptime, webhooks
 from webui.status.models import NAME_MAX, DeploymentState, Incident, MaintenanceWindow
 
 log = logging.getLogger("pond.status.maintenance")
@@ -367,6 +367,7 @@ def _open_held_back(*, now: datetime) -> int:
         )
         if start is None or start == since:
             continue  # still in maintenance, or never was (the poller's business)
+        names = incidents.catalog_names(model_id=state.model_id, version_id=state.version_id)
         _, created = Incident.objects.get_or_create(
             deployment_id=state.deployment_id,
             opened_by_sequence=state.sequence,
@@ -376,6 +377,8 @@ def _open_held_back(*, now: datetime) -> int:
                 "version_id": state.version_id,
                 "status": state.confirmed_status,
                 "started_at": start,
+                # As the poller's own incidents: names now, and a promotion just before.
+                **incidents.opening_facts(model_id=state.model_id, started_at=start, names=names),
             },
         )
         opened += int(created)
