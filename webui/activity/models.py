@@ -34,7 +34,10 @@ class Activity(models.Model):
     SHARED = "shared"
     REVOKED = "revoked"
     OBSERVED = "observed"  # seen upstream, made by nobody through Pond
-    ACTION_CHOICES = [(a, a) for a in (CREATED, EDITED, DELETED, DEPLOYED, STOPPED, SCALED, SHARED, REVOKED, OBSERVED)]
+    ACTION_CHOICES = [
+        (a, a)
+        for a in (CREATED, EDITED, DELETED, DEPLOYED, STOPPED, SCALED, SHARED, REVOKED, OBSERVED)
+    ]
 
     MODEL = "model"
     VERSION = "version"
@@ -44,11 +47,23 @@ class Activity(models.Model):
     API_TOKEN = "API token"  # noqa: S105 - a kind of object, not a secret
     # The status page's (webui/status: incidents.py, maintenance.py, subscriptions.py).
     INCIDENT = "incident"
+    INCIDENT_UPDATE = "incident update"
     MAINTENANCE = "maintenance"
     SUBSCRIPTION = "subscription"
     KIND_CHOICES = [
         (k, k)
-        for k in (MODEL, VERSION, EXPERIMENT, DEPLOYMENT, SHARE_LINK, API_TOKEN, INCIDENT, MAINTENANCE, SUBSCRIPTION)
+        for k in (
+            MODEL,
+            VERSION,
+            EXPERIMENT,
+            DEPLOYMENT,
+            SHARE_LINK,
+            API_TOKEN,
+            INCIDENT,
+            INCIDENT_UPDATE,
+            MAINTENANCE,
+            SUBSCRIPTION,
+        )
     ]
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -78,7 +93,9 @@ class Activity(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ActivityImmutable("The activity record is append-only: entries cannot be changed.")
+            raise ActivityImmutable(
+                "The activity record is append-only: entries cannot be changed."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
