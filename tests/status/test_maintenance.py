@@ -319,3 +319,21 @@ def test_a_window_cancelled_before_it_starts_is_never_announced_and_one_cancelle
     assert texts[1].startswith(
         "Maintenance ended (cancelled early): Every deployment of model m-1-name"
     )
+
+
+def test_active_at_and_overlapping_follow_the_effective_windows(db):
+    t = datetime(2026, 6, 10, 12, tzinfo=UTC)
+    plain = _window(start=t, end=t + timedelta(hours=2))
+    cut = _window(
+        start=t, end=t + timedelta(hours=2), target="d-2", cancelled_at=t + timedelta(hours=1)
+    )
+    _window(
+        start=t, end=t + timedelta(hours=2), target="d-3", cancelled_at=t - timedelta(minutes=1)
+    )
+    assert [w.pk for w in maintenance.active_at(t)] == [plain.pk, cut.pk]  # from its first instant
+    assert [w.pk for w in maintenance.active_at(t + timedelta(minutes=90))] == [plain.pk]
+    assert maintenance.active_at(t + timedelta(hours=2)) == []  # its end is not in it
+    assert [
+        w.pk for w in maintenance.overlapping(t + timedelta(minutes=61), t + timedelta(hours=5))
+    ] == [plain.pk]
+    assert maintenance.overlapping(t - timedelta(hours=5), t) == []
