@@ -51,6 +51,30 @@ def _status_shots(browser, signed_in, base: str) -> None:
         context.close()
 
 
+def _incident_shot(page, base: str) -> None:
+    """An incident as the team writes it: the engineer posts two updates through its
+    page (the demo's history has incidents; the newest is taken), then incident.png."""
+    page.goto(f"{base}/status/")
+    link = page.locator("[data-testid=incident-link]").first
+    if not link.count():
+        print("no incident in the demo data: incident.png not taken")
+        return
+    link.click()
+    page.wait_for_load_state("networkidle")
+    for state, text in (
+        ("investigating", "Pods restarting since the rollout; looking at the new build's memory use."),
+        ("identified", "The new image requests half the memory it needs: pods are OOM-killed under load. Raising the limit."),
+    ):
+        form = page.locator("[data-testid=update-form]")
+        if not form.count():
+            break
+        form.locator("#id_state").select_option(state)
+        form.locator("#id_text").fill(text)
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "incident.png"), full_page=True)
+
+
 def main(only: str = "") -> None:
     var = Path(tempfile.mkdtemp(prefix="pond-shots-"))
     port = _free_port()
@@ -84,6 +108,7 @@ def main(only: str = "") -> None:
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/")
             _status_shots(browser, page.context, base)
+            _incident_shot(page, base)
             if only == "status":
                 browser.close()
                 print(f"status screenshots written to {OUT}")
