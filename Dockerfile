@@ -13,7 +13,9 @@ COPY registry ./registry
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./
-RUN pip install --no-cache-dir . \
+# `--build-arg POND_EXTRAS=jfrog-platform` adds JFrog's SDK, for JFROG_ML_PROTOCOL=grpc.
+ARG POND_EXTRAS=""
+RUN pip install --no-cache-dir ".${POND_EXTRAS:+[$POND_EXTRAS]}" \
     && useradd --system --home /app pond \
     && mkdir -p /var/lib/pond/metrics && chown -R pond /var/lib/pond \
     && DJANGO_SECRET_KEY=collectstatic-only POND_VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput \
