@@ -13,12 +13,17 @@ from django.utils.html import format_html, format_html_join
 
 from webui.status.models import IncidentUpdate
 from webui.status.pages import duration
+from webui.status.text import xml_safe
 
 STATES = dict(IncidentUpdate.STATE_CHOICES)
 
 
 def title(incident: dict[str, Any]) -> str:
     """The deployment by name and its latest update's state: "fraud-api is failed — Identified"."""
+    return xml_safe(_title(incident))
+
+
+def _title(incident: dict[str, Any]) -> str:
     name = incident["deployment_name"]
     if incident["ended_at"]:
         return (
@@ -55,4 +60,6 @@ def summary_html(incident: dict[str, Any]) -> str:
             for u in reversed(incident.get("updates") or [])
         ),
     )
-    return head + acknowledged + updates
+    # Kept text predating the control-character check, or a name from JFrog ML, must
+    # not make the feed unwritable for everyone (XML 1.0 has no form for most C0 characters).
+    return xml_safe(head + acknowledged + updates)

@@ -33,7 +33,9 @@ def _page(
     found = incidents.incident_read(incident_id=incident_id)
     if found is None:
         raise Http404("No such incident.")
-    promotion = found["promotion"]
+    # Who promoted what, and the review behind it, is Pond's record, not status: shown to
+    # people signed in to Pond, never to a share-link holder or on a public page.
+    promotion = found["promotion"] if request.user.is_authenticated else None
     if promotion is not None:
         entry = promotion["entry"]
         promotion = {

@@ -29,6 +29,7 @@ from webui.activity.models import Activity
 from webui.activity.services import activity_record
 from webui.status import webhooks
 from webui.status.models import NAME_MAX, Incident, IncidentUpdate
+from webui.status.text import control_problem, name_kept, typed
 
 log = logging.getLogger("pond.status.incidents")
 
@@ -71,8 +72,8 @@ def catalog_names(*, model_id: str, version_id: str) -> Names:
                 continue
             version = next((v for v in row.versions or () if str(v.id) == version_id), None)
             return Names(
-                model=str(row.name or "")[:NAME_MAX],
-                version=str(getattr(version, "label", "") or "")[:NAME_MAX],
+                model=name_kept(row.name or "", NAME_MAX),
+                version=name_kept(getattr(version, "label", "") or "", NAME_MAX),
             )
     except Exception:  # the catalog is a nicety here, never a reason to fail a poll
         log.warning("could not read the catalog for an incident's names", exc_info=True)
@@ -104,6 +105,21 @@ def headline(names: dict[str, str], status: str) -> str:
     """Names, never ids: "Deployment fraud-api of fraud-detector 3.1.0 failed"."""
     of = " ".join(part for part in (names["model"], names["version"]) if part)
     return f"Deployment {names['deployment']}{f' of {of}' if of else ''} {status}"
+
+
+def announce_held_back(incident: Incident, *, since: datetime) -> list[str]:
+    """Announce an incident that maintenance held back: its failure began inside a window
+    (and was not announced then) and is still there when the window ends."""
+    names = _names(incident)
+    return webhooks.status_announce(
+        text=(
+            f"{headline(names, incident.status)}: still {incident.status} when its maintenance "
+            f"ended at {since:%Y-%m-%d %H:%M} UTC; an incident is open."
+        ),
+        event={"type": "incident_opened", **_event(incident, names), "after_maintenance": True},
+        model_id=incident.model_id,
+        deployment_id=incident.deployment_id,
+    )
 
 
 # --- the promotion before an incident -------------------------------------------------
@@ -288,11 +304,13 @@ def incident_update_add(
 ) -> IncidentUpdate:
     """Post what the team knows now. An update to an ongoing incident acknowledges it
     too, if nobody had (someone is evidently on it)."""
-    text = text.strip()
+    text = typed(text)
     errors = {}
     if state not in STATES:
         errors["state"] = f"choose one of {', '.join(STATES)}."
-    if len(text) > IncidentUpdate.TEXT_MAX:
+    if problem := control_problem(text):
+        errors["text"] = problem
+    elif len(text) > IncidentUpdate.TEXT_MAX:
         errors["text"] = f"at most {IncidentUpdate.TEXT_MAX} characters (this has {len(text)})."
     elif not text:
         errors["text"] = "say what the team knows, or what it is doing."

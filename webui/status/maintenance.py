@@ -29,6 +29,7 @@ from webui.activity.models import Activity
 from webui.activity.services import activity_record
 from webui.status import incidents, uptime, webhooks
 from webui.status.models import NAME_MAX, DeploymentState, Incident, MaintenanceWindow
+from webui.status.text import control_problem, name_kept, typed
 
 log = logging.getLogger("pond.status.maintenance")
 
@@ -68,7 +69,7 @@ class WindowForm:
             deployment=post.get("deployment", ""),
             starts_at=post.get("starts_at", "").strip(),
             ends_at=post.get("ends_at", "").strip(),
-            reason=post.get("reason", "").strip(),
+            reason=typed(post.get("reason", "")),
         )
 
     def error_for(self, name: str) -> str:
@@ -124,7 +125,9 @@ def _check(form: WindowForm, *, now: datetime):
         errors.append("ends_at: must be after the start.")
     elif starts is not None and ends - starts > MAX_LENGTH:
         errors.append(f"ends_at: a window lasts at most {MAX_LENGTH.days} days.")
-    if len(form.reason) > REASON_MAX:
+    if problem := control_problem(form.reason):
+        errors.append(f"reason: {problem}")
+    elif len(form.reason) > REASON_MAX:
         errors.append(f"reason: at most {REASON_MAX} characters.")
     return target, starts, ends
 
@@ -142,7 +145,7 @@ def schedule(
         window = MaintenanceWindow.objects.create(
             scope=form.scope,
             target_id=target.id,
-            target_name=(target.name or "")[:NAME_MAX],
+            target_name=name_kept(target.name or "", NAME_MAX),
             starts_at=starts,
             ends_at=ends,
             reason=form.reason,
@@ -275,6 +278,11 @@ def spans_by_deployment(
     }
 
 
+def under_way(*, deployment_id: str, model_id: str, at: datetime) -> bool:
+    """Is this deployment (or its model) in a maintenance window at `at`?"""
+    return bool(_in_maintenance(deployment_id, model_id, at))
+
+
 def _in_maintenance(
     deployment_id: str, model_id: str, at: datetime
 ) -> list[tuple[datetime, datetime]]:
@@ -368,7 +376,7 @@ def _open_held_back(*, now: datetime) -> int:
         if start is None or start == since:
             continue  # still in maintenance, or never was (the poller's business)
         names = incidents.catalog_names(model_id=state.model_id, version_id=state.version_id)
-        _, created = Incident.objects.get_or_create(
+        incident, created = Incident.objects.get_or_create(
             deployment_id=state.deployment_id,
             opened_by_sequence=state.sequence,
             defaults={
@@ -381,6 +389,9 @@ def _open_held_back(*, now: datetime) -> int:
                 **incidents.opening_facts(model_id=state.model_id, started_at=start, names=names),
             },
         )
+        if created:
+            # Its change was not announced (maintenance): the incident is the news.
+            incidents.announce_held_back(incident, since=start)
         opened += int(created)
     return opened
 

@@ -42,6 +42,7 @@ from django.utils.safestring import SafeString, mark_safe
 from webui.status import document as built
 from webui.status import snapshot
 from webui.status.access import can_manage_share_links, can_operate
+from webui.status.models import IncidentUpdate
 
 # Where the per-request head of the live part goes in a cached page. Rendered data is
 # always escaped ("<" becomes "&lt;"), so no deployment or model name can forge it.
@@ -290,8 +291,14 @@ def _window(window: dict | None) -> dict | None:
     return {**window, "starts": built.parse_iso(window["starts_at"]), "ends": built.parse_iso(window["ends_at"])}
 
 
+_STATES = dict(IncidentUpdate.STATE_CHOICES)
+
+
 def _with_time(update: dict | None) -> dict | None:
-    return None if update is None else {**update, "created": built.parse_iso(update["created_at"])}
+    if update is None:
+        return None
+    state = update["state"]
+    return {**update, "created": built.parse_iso(update["created_at"]), "state_label": _STATES.get(state, state)}
 
 
 def _row(deployment: dict, *, stale: bool) -> dict:
@@ -386,7 +393,8 @@ def render(who: Viewer, page: int, *, full: bool, embed: Embed) -> str:
         full,
         page,
         fresh.stale,
-        who.kind if full else "",
+        # The live part too: it carries the operators' maintenance link.
+        who.kind,
         per_page,
         settings.POND_STATUS_REFRESH_SECONDS,
         settings.POND_STATUS_CONFIRMATIONS,

@@ -394,7 +394,10 @@ def observe(observation: Observation, *, now: datetime) -> tuple[int, ConfirmedC
             # The webhook outbox rows commit with the confirmation itself: a poll killed
             # after this transaction delays the message (the outbox sweep sends it), a
             # poll killed before it confirms again next time. Never one without the other.
-            webhooks.change_announce(change)
+            # Planned downtime is not news: a change inside a maintenance window is
+            # recorded and shown, not announced (an incident it outlives is, by sweep).
+            if not maintenance.under_way(deployment_id=state.deployment_id, model_id=state.model_id, at=now):
+                webhooks.change_announce(change)
             _outside_pond(state, change, now=now)
     return wrote, change
 

@@ -29,6 +29,7 @@ from webui.activity.models import Activity
 from webui.activity.services import activity_record
 from webui.status import snapshot, webhooks
 from webui.status.models import ID_MAX, NAME_MAX, StatusSubscription
+from webui.status.text import control_problem, name_kept
 
 # The activity record's word for these (Activity.object_kind holds 16 characters).
 ACTIVITY_KIND = "subscription"
@@ -113,13 +114,17 @@ _URL = URLValidator(schemes=["https", "http"])
 def _check(form: SubscriptionForm, known: Targets) -> Target | None:
     """Fill `form.errors`; the target chosen (None for everything)."""
     errors = form.errors
-    if not form.label:
+    if problem := control_problem(form.label):
+        errors.append(f"label: {problem}")
+    elif not form.label:
         errors.append("label: give the subscription a label (who or what receives it).")
     elif len(form.label) > LABEL_MAX:
         errors.append(f"label: at most {LABEL_MAX} characters.")
     if form.format not in dict(StatusSubscription.FORMAT_CHOICES):
         errors.append("format: choose Slack-compatible or JSON.")
-    if not form.url:
+    if problem := control_problem(form.url):
+        errors.append(f"url: {problem}")
+    elif not form.url:
         errors.append("url: give the webhook's URL.")
     elif len(form.url) > StatusSubscription.URL_MAX:
         errors.append(f"url: at most {StatusSubscription.URL_MAX} characters.")
@@ -158,7 +163,7 @@ def subscription_create(*, form: SubscriptionForm, user: Any) -> StatusSubscript
             url=form.url,
             scope=form.scope,
             target_id=target.id if target else "",
-            target_name=(target.name if target else "")[:NAME_MAX],
+            target_name=name_kept(target.name if target else "", NAME_MAX),
             created_by=user.get_username(),
             created_at=timezone.now(),
         )
