@@ -9,13 +9,10 @@ which changes nothing either way."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,8 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from webui.status import maintenance as service
 from webui.status import pages
-from webui.status.access import can_operate
 from webui.status.models import MaintenanceWindow
+from webui.status.operators import operators_only
 from webui.status.subscriptions import targets
 
 # The cancel form's confirmation: a POST without it cancels nothing.
@@ -33,25 +30,7 @@ CANCEL_CONFIRM = "confirm"
 RECENT_SHOWN = 20
 
 
-def _operators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated and request.method != "POST":
-            return redirect_to_login(request.get_full_path())
-        if not can_operate(request.user):
-            response = render(
-                request,
-                "status/maintenance_forbidden.html",
-                {"viewer": pages.viewer(request)},
-                status=403,
-            )
-            response["Cache-Control"] = "no-store"
-            return response
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
+_operators_only = operators_only("status/maintenance_forbidden.html", login_for_post=False)
 
 
 def _context(request: HttpRequest, form: service.WindowForm) -> dict[str, Any]:

@@ -4,47 +4,23 @@ and what each one's deliveries did. For those who may operate the status page
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from webui.status import pages
 from webui.status import subscriptions as service
-from webui.status.access import can_operate
 from webui.status.models import StatusSubscription
+from webui.status.operators import operators_only
 
 # The disable form's confirmation: a POST without it disables nothing.
 DISABLE_CONFIRM = "confirm"
 
 
-def _operators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Whoever is not logged in (a share-link holder too: a link grants the status pages
-    only) logs in first; a signed-in viewer is refused (403)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_operate(request.user):
-            response = render(
-                request,
-                "status/subscriptions_forbidden.html",
-                {"viewer": pages.viewer(request)},
-                status=403,
-            )
-            response["Cache-Control"] = "no-store"
-            return response
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
+_operators_only = operators_only("status/subscriptions_forbidden.html")
 
 
 def _context(request: HttpRequest, form: service.SubscriptionForm, **extra: Any) -> dict[str, Any]:
